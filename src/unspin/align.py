@@ -1,0 +1,234 @@
+"""Align a copy with a candidate source: sentences first (any order), then words.
+
+Sentences of a spun copy keep their source's skeleton but may be reordered, dropped or
+have their clauses swapped. Each copy sentence is paired with the source sentence it
+resembles most; within a pair, tokens are aligned by longest common subsequence
+(rapidfuzz's Indel opcodes) and, where both sentences have several clauses that match
+out of order, clause by clause. Every stretch of copy words that differs from the
+source inside an aligned pair is a change: usually a substitution, sometimes an
+insertion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+
+from unspin.segment import PUNCT, Analysis
+
+# Clause boundaries inside a sentence: where spinners cut to swap clauses.
+_CLAUSE_MARKS = frozenset({",", ";", ":", "\u2014"})
+# A copy sentence is aligned to a source sentence when at least this share of the pair's
+# words match in order (Dice over words). Chosen on data by bench/trace_bench.py.
+MIN_SENTENCE_MATCH = 0.35
+_MIN_CLAUSE_SIM = 0.3
+_BASE = 0x4E00  # encode tokens as CJK code points so rapidfuzz works on plain strings
+
+
+@dataclass(frozen=True)
+class Change:
+    """A differing stretch inside an aligned sentence pair (token ranges)."""
+
+    copy_start: int
+    copy_end: int
+    source_start: int
+    source_end: int
+
+
+@dataclass(frozen=True)
+class SentencePair:
+    copy_sentence: int
+    source_sentence: int
+    match: float  # Dice share of words matched in order
+    matched_words: int
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class Alignment:
+    pairs: tuple[SentencePair, ...]
+    copy_words: int
+    source_words: int
+    aligned_copy_words: int  # copy words inside aligned sentences
+    reused_source_words: int  # source words inside aligned source sentences
+    matched_words: int  # copy words equal to their aligned source word
+
+    @property
+    def coverage(self) -> float:
+        """Share of the copy's words explained by the source."""
+        return self.aligned_copy_words / self.copy_words if self.copy_words else 0.0
+
+    @property
+    def reused(self) -> float:
+        """Share of the source's words that the copy reuses."""
+        return self.reused_source_words / self.source_words if self.source_words else 0.0
+
+    @property
+    def score(self) -> float:
+        """Share of the copy's words that are the source's words, in the source's order."""
+        return self.matched_words / self.copy_words if self.copy_words else 0.0
+
+
+class _Encoder:
+    """Maps tokens to single characters so sequences become strings."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+
+    def __call__(self, tokens: list[str]) -> str:
+        ids = self.ids
+        out = []
+        for t in tokens:
+            c = ids.get(t)
+            if c is None:
+                c = chr(_BASE + len(ids))
+                ids[t] = c
+            out.append(c)
+        return "".join(out)
+
+
+def _word_count(kinds: str, i: int, j: int) -> int:
+    return (j - i) - kinds.count(PUNCT, i, j)
+
+
+def _lcs_changes(
+    c: str, s: str, c_off: int, s_off: int, c_kinds: str, s_kinds: str
+) -> tuple[int, list[Change]]:
+    """Matched words and merged change blocks of an LCS alignment of two strings."""
+    matched = 0
+    changes: list[Change] = []
+    pending: list[int] | None = None
+    for op in Indel.opcodes(c, s):
+        if op.tag == "equal":
+            matched += _word_count(c_kinds, c_off + op.src_start, c_off + op.src_end)
+            if pending:
+                changes.append(Change(*pending))
+                pending = None
+            continue
+        if pending is None:
+            pending = [
+                c_off + op.src_start,
+                c_off + op.src_end,
+                s_off + op.dest_start,
+                s_off + op.dest_end,
+            ]
+        else:
+            pending[1] = c_off + op.src_end
+            pending[3] = s_off + op.dest_end
+    if pending:
+        changes.append(Change(*pending))
+    return matched, changes
+
+
+def _clauses(tokens: list[str], lo: int, hi: int) -> list[tuple[int, int]]:
+    out = []
+    start = lo
+    for i in range(lo, hi):
+        if tokens[i] in _CLAUSE_MARKS:
+            if i > start:
+                out.append((start, i))
+            start = i + 1
+    if hi > start:
+        out.append((start, hi))
+    return out
+
+
+def _align_pair(
+    copy: Analysis, source: Analysis, enc: _Encoder, ci: int, si: int
+) -> tuple[int, list[Change]]:
+    """Word alignment of one copy sentence with one source sentence."""
+    c0, c1 = copy.sentences[ci]
+    s0, s1 = source.sentences[si]
+    cs, ss = enc(copy.tokens[c0:c1]), enc(source.tokens[s0:s1])
+    best = _lcs_changes(cs, ss, c0, s0, copy.kinds, source.kinds)
+    cc, sc = _clauses(copy.tokens, c0, c1), _clauses(source.tokens, s0, s1)
+    if len(cc) < 2 or len(sc) < 2:
+        return best
+    # Clause swap: pair clauses greedily by similarity; if they cross, align clause by
+    # clause and keep that when it explains more words than the straight alignment.
+    cstr = [cs[a - c0 : b - c0] for a, b in cc]
+    sstr = [ss[a - s0 : b - s0] for a, b in sc]
+    sim = process.cdist(cstr, sstr, scorer=Indel.normalized_similarity)
+    order = np.dstack(np.unravel_index(np.argsort(-sim, axis=None), sim.shape))[0]
+    used_c: set[int] = set()
+    used_s: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for i, j in order:
+        if sim[i, j] < _MIN_CLAUSE_SIM:
+            break
+        if i in used_c or j in used_s:
+            continue
+        used_c.add(int(i))
+        used_s.add(int(j))
+        pairs.append((int(i), int(j)))
+    pairs.sort()
+    if all(pairs[k][1] < pairs[k + 1][1] for k in range(len(pairs) - 1)):
+        return best  # in order: the straight alignment already handles it
+    matched = 0
+    changes: list[Change] = []
+    paired = dict(pairs)
+    for i, (a, b) in enumerate(cc):
+        j = paired.get(i)
+        if j is None:
+            changes.append(Change(a, b, s0, s0))  # a clause with no counterpart
+            continue
+        m, ch = _lcs_changes(cstr[i], sstr[j], a, sc[j][0], copy.kinds, source.kinds)
+        matched += m
+        changes.extend(ch)
+    if matched > best[0]:
+        return matched, changes
+    return best
+
+
+def align(copy: Analysis, source: Analysis) -> Alignment:
+    """Align ``copy`` with ``source``; sentences may be reordered, dropped or added."""
+    copy_words = copy.n_words
+    source_words = source.n_words
+    if not copy.sentences or not source.sentences:
+        return Alignment((), copy_words, source_words, 0, 0, 0)
+    enc = _Encoder()
+    cstr = [enc(copy.tokens[a:b]) for a, b in copy.sentences]
+    sstr = [enc(source.tokens[a:b]) for a, b in source.sentences]
+    # Order-aware and order-free similarity: LCS of the sentences, and LCS of their sorted
+    # tokens (= multiset overlap), so clause swaps still find their sentence.
+    lcs = process.cdist(cstr, sstr, scorer=Indel.normalized_similarity)
+    bag = process.cdist(
+        ["".join(sorted(x)) for x in cstr],
+        ["".join(sorted(x)) for x in sstr],
+        scorer=Indel.normalized_similarity,
+    )
+    sim = (lcs + bag) / 2
+    pairs: list[SentencePair] = []
+    reused: set[int] = set()
+    aligned_copy = matched_total = 0
+    for ci in range(len(cstr)):
+        cw = _word_count(copy.kinds, *copy.sentences[ci])
+        if cw == 0:
+            continue
+        best: SentencePair | None = None
+        for si in np.argsort(-sim[ci])[:2]:
+            si = int(si)
+            if sim[ci, si] < MIN_SENTENCE_MATCH / 2:
+                break
+            matched, changes = _align_pair(copy, source, enc, ci, si)
+            sw = _word_count(source.kinds, *source.sentences[si])
+            dice = 2 * matched / (cw + sw) if cw + sw else 0.0
+            if dice >= MIN_SENTENCE_MATCH and (best is None or dice > best.match):
+                best = SentencePair(ci, si, dice, matched, tuple(changes))
+        if best is not None:
+            pairs.append(best)
+            reused.add(best.source_sentence)
+            aligned_copy += cw
+            matched_total += best.matched_words
+    reused_words = sum(_word_count(source.kinds, *source.sentences[s]) for s in reused)
+    return Alignment(
+        pairs=tuple(pairs),
+        copy_words=copy_words,
+        source_words=source_words,
+        aligned_copy_words=aligned_copy,
+        reused_source_words=reused_words,
+        matched_words=matched_total,
+    )

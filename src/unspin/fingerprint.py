@@ -1,0 +1,125 @@
+"""Fingerprints built from what spinners leave alone.
+
+A synonym spinner rewrites open-class words and keeps names, numbers, dates and function
+words. The order of those immutables inside each sentence is therefore a skeleton that a
+spun copy shares with its source while an independent report of the same event (same
+names, other sentences) does not. We shingle that skeleton per sentence, sketch the
+shingle set with MinHash (datasketch), and index the sketch with banded LSH keys that the
+archive stores in SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import xxhash
+from datasketch import MinHash
+
+from unspin.segment import NUMBER, WORD, Analysis, immutable_mask
+
+SCHEME = "affine32"
+
+
+@dataclass(frozen=True)
+class FingerprintParams:
+    """Sketch parameters. Stored in the archive: a query must use the archive's."""
+
+    num_perm: int = 128
+    bands: int = 42
+    rows: int = 3
+    ngram: int = 3
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError("bands * rows must not exceed num_perm")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    signature: np.ndarray  # uint32[num_perm]
+    band_keys: list[int]  # signed 64-bit, one per band; empty when nothing to sketch
+    anchors: list[str]  # names and numbers, for full-text retrieval
+    n_shingles: int
+
+
+def _hash32(b: bytes) -> int:
+    return xxhash.xxh32_intdigest(b)
+
+
+@lru_cache(maxsize=8)
+def _template(num_perm: int, seed: int) -> MinHash:
+    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME, hashfunc=_hash32)
+
+
+def shingles(a: Analysis, ngram: int) -> list[bytes]:
+    """Per-sentence n-grams over the sequence of immutable tokens.
+
+    Sentences are kept apart so that reordered or dropped sentences cost only their own
+    shingles. A sentence with fewer than ``ngram`` immutables contributes one shingle of
+    what it has, if that is at least two tokens.
+    """
+    mask = immutable_mask(a)
+    out: list[bytes] = []
+    for s, e in a.sentences:
+        seq = [a.tokens[i] for i in range(s, e) if mask[i]]
+        if len(seq) < ngram:
+            if len(seq) >= 2:
+                out.append(" ".join(seq).encode())
+            continue
+        out.extend(" ".join(seq[k : k + ngram]).encode() for k in range(len(seq) - ngram + 1))
+    return out
+
+
+def anchors(a: Analysis) -> list[str]:
+    """Names and numbers: the rare immutables worth a full-text lookup."""
+    mask = immutable_mask(a)
+    seen: dict[str, None] = {}
+    starts = {s for s, _ in a.sentences}
+    for i, tok in enumerate(a.tokens):
+        if not mask[i]:
+            continue
+        kind = a.kinds[i]
+        if kind == NUMBER or (kind == WORD and a.capitalised[i] and i not in starts):
+            seen.setdefault(tok, None)
+    return list(seen)
+
+
+def signature_of(items: list[bytes], params: FingerprintParams) -> np.ndarray:
+    t = _template(params.num_perm, params.seed)
+    m = MinHash(
+        num_perm=params.num_perm,
+        permutations=t.permutations,
+        scheme=SCHEME,
+        hashfunc=_hash32,
+    )
+    if items:
+        m.update_batch(items)
+    return np.asarray(m.digest(), dtype=np.uint32)
+
+
+def band_keys(signature: np.ndarray, params: FingerprintParams) -> list[int]:
+    r = params.rows
+    keys = []
+    for b in range(params.bands):
+        h = xxhash.xxh64_intdigest(signature[b * r : (b + 1) * r].tobytes(), seed=b)
+        keys.append(h - (1 << 63))  # SQLite integers are signed
+    return keys
+
+
+def fingerprint(a: Analysis, params: FingerprintParams) -> Fingerprint:
+    items = sorted(set(shingles(a, params.ngram)))
+    sig = signature_of(items, params)
+    return Fingerprint(
+        signature=sig,
+        band_keys=band_keys(sig, params) if items else [],
+        anchors=anchors(a),
+        n_shingles=len(items),
+    )
+
+
+def estimated_jaccard(sig: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Share of equal MinHash slots between one signature and each row of ``others``."""
+    return np.asarray((others == sig[None, :]).mean(axis=1), dtype=np.float64)

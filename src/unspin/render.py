@@ -1,0 +1,76 @@
+"""Terminal rendering of reports with rich: changed words highlighted, the source's
+wording beside them."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from unspin.archive import ArchiveStats
+from unspin.report import TraceReport
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def marked_text(report: TraceReport) -> Text:
+    """The copy with each substitution shown as ``spun[original]``."""
+    out = Text()
+    last = 0
+    text = report.text
+    for s in report.substitutions:
+        if s.start < last:
+            continue
+        out.append(text[last : s.start])
+        out.append(s.text, style="bold red")
+        out.append(f"[{s.original or '∅'}]", style="green")
+        last = s.end
+    out.append(text[last:])
+    return out
+
+
+def trace_renderable(report: TraceReport) -> Panel:
+    if report.verdict == "copy":
+        head = Text.assemble(
+            ("COPY", "bold white on red"),
+            f"  {report.id}  ",
+            (f"{len(report.substitutions)} changed spans", "yellow"),
+        )
+    else:
+        head = Text.assemble(("NO SOURCE", "bold white on green"), f"  {report.id}")
+    parts: list[Text | Table] = [head]
+    if report.sources:
+        table = Table(box=None, pad_edge=False, show_edge=False)
+        for col in ("source", "score", "coverage", "reused", "title"):
+            table.add_column(
+                col, justify="right" if col in ("score", "coverage", "reused") else "left"
+            )
+        for s in report.sources:
+            table.add_row(s.id, f"{s.score:.2f}", _pct(s.coverage), _pct(s.reused), s.title or "")
+        parts.append(table)
+        parts.append(Text("copy with the source's wording in [green]:", style="dim"))
+        parts.append(marked_text(report))
+    if report.evasions:
+        ev = ", ".join(f"{k}: {v}" for k, v in report.evasions.items())
+        parts.append(Text(f"evasion characters folded: {ev}", style="magenta"))
+    return Panel(Group(*parts), title="unspin trace", title_align="left")
+
+
+def print_trace(console: Console, report: TraceReport) -> None:
+    console.print(trace_renderable(report))
+
+
+def print_stats(console: Console, stats: ArchiveStats) -> None:
+    table = Table(title=f"archive {stats.path}", show_header=False, box=None)
+    table.add_row("documents", f"{stats.documents:,}")
+    table.add_row("sentences", f"{stats.sentences:,}")
+    table.add_row("size on disk", f"{stats.size_bytes / 1024 / 1024:.1f} MB")
+    p = stats.params
+    table.add_row(
+        "signature",
+        f"MinHash {p.num_perm} perms, LSH {p.bands}x{p.rows}, {p.ngram}-grams of immutables",
+    )
+    console.print(table)

@@ -1,0 +1,53 @@
+"""What a trace returns. Field names are a contract shared by the CLI's --json output and
+the Python API: keep them stable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Verdict = Literal["copy", "no-source"]
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    score: float  # share of the copy's words that are this source's words, in order
+    coverage: float  # share of the copy's words inside sentences aligned to this source
+    reused: float  # share of this source's words that the copy reuses
+    title: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Substitution:
+    start: int  # character offsets into the input text
+    end: int
+    text: str
+    original: str  # the source's wording ("" when the copy inserted words)
+    source_id: str | None
+
+
+@dataclass(frozen=True)
+class TraceReport:
+    id: str
+    verdict: Verdict
+    sources: list[Source]
+    substitutions: list[Substitution]
+    restored: str
+    text: str = field(repr=False)
+    evasions: dict[str, int] = field(default_factory=dict)
+    # For renderers: copy sentence span -> (source id, source sentence span), input offsets.
+    aligned_sentences: list[tuple[tuple[int, int], str, tuple[int, int]]] = field(
+        default_factory=list, repr=False
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "verdict": self.verdict,
+            "sources": [asdict(s) for s in self.sources],
+            "substitutions": [asdict(s) for s in self.substitutions],
+            "restored": self.restored,
+            "evasions": self.evasions,
+        }

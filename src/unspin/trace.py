@@ -1,0 +1,138 @@
+"""Trace a text to its sources: retrieve candidates, verify by alignment, explain.
+
+A candidate becomes a source only when alignment shows that a large share of the copy's
+words are the candidate's words in the candidate's order. Shared names, numbers and dates
+alone (an independent report of the same event) do not get there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from unspin.align import Alignment, align
+from unspin.archive import Archive
+from unspin.document import Document
+from unspin.fingerprint import fingerprint
+from unspin.report import Source, Substitution, TraceReport
+from unspin.segment import PUNCT, Analysis, analyze
+
+# Minimum Alignment.score for a candidate to count as a source. Chosen on data by
+# `make bench-trace` (bench/trace_bench.py --calibrate): the lowest threshold whose
+# false-source rate on held-back spun copies and same-event look-alikes stays <= 0.5%.
+TRACE_THRESHOLD = 0.25
+# How many retrieved candidates are verified by alignment.
+VERIFY = 5
+
+
+@dataclass(frozen=True)
+class _Verified:
+    id: str
+    title: str | None
+    url: str | None
+    analysis: Analysis
+    alignment: Alignment
+
+
+def _trim(a: Analysis, i: int, j: int) -> tuple[int, int]:
+    """Drop punctuation tokens at both ends of a token range."""
+    while i < j and a.kinds[i] == PUNCT:
+        i += 1
+    while j > i and a.kinds[j - 1] == PUNCT:
+        j -= 1
+    return i, j
+
+
+def _substitutions(copy: Analysis, v: _Verified, sentences: set[int]) -> list[Substitution]:
+    out = []
+    for pair in v.alignment.pairs:
+        if pair.copy_sentence not in sentences:
+            continue
+        for ch in pair.changes:
+            ci, cj = _trim(copy, ch.copy_start, ch.copy_end)
+            if ci == cj:
+                continue  # only the source had words here: nothing to show in the copy
+            si, sj = _trim(v.analysis, ch.source_start, ch.source_end)
+            start, end = copy.input_span(ci, cj)
+            if si < sj:
+                s0, s1 = v.analysis.input_span(si, sj)
+                original = v.analysis.text[s0:s1]
+            else:
+                original = ""
+            out.append(Substitution(start, end, copy.text[start:end], original, v.id))
+    return out
+
+
+def restore(text: str, substitutions: list[Substitution]) -> str:
+    """Undo substitutions in ``text``, keeping the copy's capitalisation of each span."""
+    parts = []
+    last = 0
+    for s in sorted(substitutions, key=lambda s: s.start):
+        if s.start < last:
+            continue
+        original = s.original
+        if original and s.text[:1].isupper() and original[:1].islower():
+            original = original[0].upper() + original[1:]
+        parts.append(text[last : s.start])
+        if not original and parts[-1].endswith(" "):
+            parts[-1] = parts[-1][:-1]  # drop the inserted words and one space
+        parts.append(original)
+        last = s.end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def trace_analysis(
+    doc_id: str, analysis: Analysis, archive: Archive, *, threshold: float = TRACE_THRESHOLD
+) -> TraceReport:
+    fp = fingerprint(analysis, archive.params)
+    verified: list[_Verified] = []
+    for c in archive.candidates(fp, limit=VERIFY):
+        src = archive.get(c.id)
+        sa = analyze(src.text)
+        verified.append(_Verified(c.id, src.title, src.url, sa, align(analysis, sa)))
+    verified.sort(key=lambda v: -v.alignment.score)
+    sources = [v for v in verified if v.alignment.score >= threshold]
+
+    # Each copy sentence is explained by the best-ranked source that aligns it.
+    substitutions: list[Substitution] = []
+    aligned: list[tuple[tuple[int, int], str, tuple[int, int]]] = []
+    taken: set[int] = set()
+    for v in sources:
+        mine = {p.copy_sentence for p in v.alignment.pairs} - taken
+        taken |= mine
+        substitutions.extend(_substitutions(analysis, v, mine))
+        for p in v.alignment.pairs:
+            if p.copy_sentence in mine:
+                c0, c1 = analysis.sentences[p.copy_sentence]
+                s0, s1 = v.analysis.sentences[p.source_sentence]
+                aligned.append((analysis.input_span(c0, c1), v.id, v.analysis.input_span(s0, s1)))
+    substitutions.sort(key=lambda s: s.start)
+    return TraceReport(
+        id=doc_id,
+        verdict="copy" if sources else "no-source",
+        sources=[
+            Source(
+                id=v.id,
+                score=round(v.alignment.score, 4),
+                coverage=round(v.alignment.coverage, 4),
+                reused=round(v.alignment.reused, 4),
+                title=v.title,
+                url=v.url,
+            )
+            for v in sources
+        ],
+        substitutions=substitutions,
+        restored=restore(analysis.text, substitutions),
+        text=analysis.text,
+        evasions=analysis.norm.evasions,
+        aligned_sentences=sorted(aligned),
+    )
+
+
+def trace(
+    doc: Document | str, archive: Archive, *, threshold: float = TRACE_THRESHOLD
+) -> TraceReport:
+    """Find the sources of ``doc`` in ``archive`` and explain every change."""
+    if isinstance(doc, str):
+        doc = Document(id="text", text=doc)
+    return trace_analysis(doc.id, analyze(doc.text), archive, threshold=threshold)

@@ -1,0 +1,61 @@
+from unspin.normalize import normalize
+from unspin.segment import analyze, immutable_mask, split_sentences
+
+
+def test_ascii_is_untouched_and_maps_identically() -> None:
+    n = normalize("Plain text.")
+    assert n.text == "Plain text."
+    assert n.span_to_input(0, 5) == (0, 5)
+    assert n.evasions == {}
+
+
+def test_typography_is_folded() -> None:
+    n = normalize("\u201cPeace\u201d \u2013 it\u2019s here")
+    assert n.text == '"Peace" \u2014 it\'s here'
+
+
+def test_homoglyphs_and_zero_width_are_folded_and_counted() -> None:
+    # Cyrillic "е" and "о" inside Latin words, and a zero-width space inside a word.
+    text = "The p\u0435ace talks resumed in Lond\u043en to\u200bday."
+    n = normalize(text)
+    assert n.text == "The peace talks resumed in London today."
+    assert n.evasions == {"homoglyphs": 2, "zero_width": 1}
+    # Offsets map back to the input: "today" spans the zero-width character.
+    s = n.text.index("today")
+    a, b = n.span_to_input(s, s + len("today"))
+    assert text[a:b] == "to\u200bday"
+    s = n.text.index("London")
+    a, b = n.span_to_input(s, s + len("London"))
+    assert text[a:b] == "Lond\u043en"
+
+
+def test_real_cyrillic_words_are_left_alone() -> None:
+    n = normalize("Москва сегодня")
+    assert n.text == "Москва сегодня"
+    assert n.evasions == {}
+
+
+def test_expanding_characters_map_back_to_their_source() -> None:
+    text = "a\u2026b ﬁnal"  # ellipsis and the fi ligature expand under NFKC
+    n = normalize(text)
+    assert n.text == "a...b final"
+    s = n.text.index("final")
+    a, b = n.span_to_input(s, s + 5)
+    assert text[a:b] == "ﬁnal"
+
+
+def test_lines_are_sentence_boundaries() -> None:
+    text = "Glued headline of another story\nThe real article starts here. It goes on."
+    spans = split_sentences(text)
+    assert [text[a:b] for a, b in spans] == [
+        "Glued headline of another story",
+        "The real article starts here.",
+        "It goes on.",
+    ]
+
+
+def test_immutables_are_names_numbers_and_function_words() -> None:
+    a = analyze("Officials in Orska said 1,200 people fled. Orska is calm.")
+    mask = immutable_mask(a)
+    kept = [t for t, m in zip(a.tokens, mask, strict=True) if m]
+    assert kept == ["in", "orska", "1,200", "orska", "is"]

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from unspin.readers import Document, ReadOptions, ReadProblem, read_inputs
+
+
+def _read(*paths: Path | str, **kw: object) -> list[Document | ReadProblem]:
+    return list(read_inputs([str(p) for p in paths], ReadOptions(**kw)))  # type: ignore[arg-type]
+
+
+def test_text_file_and_directory(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("First article text.", encoding="utf-8")
+    (tmp_path / "d" / "b.txt").write_text("Second article text.", encoding="utf-8")
+    (tmp_path / "d" / ".hidden").write_text("ignored", encoding="utf-8")
+    items = _read(tmp_path / "d")
+    assert [type(i) for i in items] == [Document, Document]
+    assert [i.text for i in items if isinstance(i, Document)] == [
+        "First article text.",
+        "Second article text.",
+    ]
+
+
+def test_jsonl_malformed_line_is_reported_with_its_number(tmp_path: Path) -> None:
+    p = tmp_path / "docs.jsonl"
+    p.write_text(
+        json.dumps({"id": "a", "text": "Alpha text."})
+        + "\n{not json\n"
+        + json.dumps({"id": "c", "text": "Gamma text.", "title": "G"})
+        + "\n"
+        + json.dumps({"id": "d", "body": "no text field"})
+        + "\n"
+        + json.dumps(["a", "list"])
+        + "\n",
+        encoding="utf-8",
+    )
+    items = _read(p)
+    docs = [i for i in items if isinstance(i, Document)]
+    problems = [i for i in items if isinstance(i, ReadProblem)]
+    assert [d.id for d in docs] == ["a", "c"]
+    assert docs[1].title == "G"
+    assert [pr.origin for pr in problems] == [f"{p}:2", f"{p}:4", f"{p}:5"]
+    assert "malformed JSON" in problems[0].message
+    assert "'text'" in problems[1].message
+
+
+def test_jsonl_custom_fields_and_gzip(tmp_path: Path) -> None:
+    p = tmp_path / "docs.jsonl.gz"
+    with gzip.open(p, "wt", encoding="utf-8") as f:
+        f.write(json.dumps({"key": 7, "body": "Some words here."}) + "\n")
+    (doc,) = _read(p, text_field="body", id_field="key")
+    assert isinstance(doc, Document) and doc.id == "7" and doc.text == "Some words here."
+
+
+def test_bad_files_are_problems_not_exceptions(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"   \n")
+    binary = tmp_path / "img.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 50)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Caf\u00e9 au lait.".encode("latin-1"))
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * 3000)
+    garbage_gz = tmp_path / "bad.jsonl.gz"
+    garbage_gz.write_bytes(b"not gzip at all")
+    items = _read(empty, binary, latin, big, tmp_path / "missing.txt", garbage_gz, max_bytes=10_000)
+    assert all(isinstance(i, ReadProblem) for i in items)
+    msgs = [str(i) for i in items]
+    assert "empty file" in msgs[0]
+    assert "binary" in msgs[1]
+    assert "not valid utf-8" in msgs[2] and "--encoding" in msgs[2]
+    assert "too large" in msgs[3]
+    assert "no such file" in msgs[4]
+    assert "cannot read" in msgs[5]
+
+
+def test_other_encoding_can_be_asked_for(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Caf\u00e9 au lait.".encode("latin-1"))
+    (doc,) = _read(latin, encoding="latin-1")
+    assert isinstance(doc, Document) and doc.text == "Caf\u00e9 au lait."
