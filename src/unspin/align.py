@@ -22,7 +22,8 @@ from unspin.segment import PUNCT, Analysis
 # Clause boundaries inside a sentence: where spinners cut to swap clauses.
 _CLAUSE_MARKS = frozenset({",", ";", ":", "\u2014"})
 # A copy sentence is aligned to a source sentence when at least this share of the pair's
-# words match in order (Dice over words). Chosen on data by bench/trace_bench.py.
+# words match in order (Dice over words). Set by hand on the example texts; the trace
+# benchmark (bench/trace_bench.py) reports how tracing behaves with it.
 MIN_SENTENCE_MATCH = 0.35
 _MIN_CLAUSE_SIM = 0.3
 _BASE = 0x4E00  # encode tokens as CJK code points so rapidfuzz works on plain strings
