@@ -81,14 +81,10 @@ class _Encoder:
 
     def __call__(self, tokens: list[str]) -> str:
         ids = self.ids
-        out = []
         for t in tokens:
-            c = ids.get(t)
-            if c is None:
-                c = chr(_BASE + len(ids))
-                ids[t] = c
-            out.append(c)
-        return "".join(out)
+            if t not in ids:
+                ids[t] = chr(_BASE + len(ids))
+        return "".join([ids[t] for t in tokens])
 
 
 def _word_count(kinds: str, i: int, j: int) -> int:
@@ -138,12 +134,12 @@ def _clauses(tokens: list[str], lo: int, hi: int) -> list[tuple[int, int]]:
 
 
 def _align_pair(
-    copy: Analysis, source: Analysis, enc: _Encoder, ci: int, si: int
+    copy: Analysis, source: Analysis, cs: str, ss: str, ci: int, si: int
 ) -> tuple[int, list[Change]]:
-    """Word alignment of one copy sentence with one source sentence."""
+    """Word alignment of copy sentence ``ci`` (encoded ``cs``) with source sentence ``si``
+    (encoded ``ss``)."""
     c0, c1 = copy.sentences[ci]
     s0, s1 = source.sentences[si]
-    cs, ss = enc(copy.tokens[c0:c1]), enc(source.tokens[s0:s1])
     best = _lcs_changes(cs, ss, c0, s0, copy.kinds, source.kinds)
     cc, sc = _clauses(copy.tokens, c0, c1), _clauses(source.tokens, s0, s1)
     if len(cc) < 2 or len(sc) < 2:
@@ -214,7 +210,7 @@ def align(copy: Analysis, source: Analysis) -> Alignment:
             si = int(si)
             if sim[ci, si] < MIN_SENTENCE_MATCH / 2:
                 break
-            matched, changes = _align_pair(copy, source, enc, ci, si)
+            matched, changes = _align_pair(copy, source, cstr[ci], sstr[si], ci, si)
             sw = _word_count(source.kinds, *source.sentences[si])
             dice = 2 * matched / (cw + sw) if cw + sw else 0.0
             if dice >= MIN_SENTENCE_MATCH and (best is None or dice > best.match):

@@ -8,12 +8,18 @@ stored replaces it.
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
+import os
 import re
+import signal
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
+from functools import partial
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,7 +32,7 @@ from unspin.fingerprint import (
     estimated_jaccard,
     fingerprint,
 )
-from unspin.segment import Analysis, analyze
+from unspin.segment import analyze
 
 SCHEMA_VERSION = 1
 
@@ -49,8 +55,10 @@ CREATE TABLE IF NOT EXISTS bands (
     key INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (key, rid)
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS anchors USING fts5(terms, detail=column);
+CREATE VIRTUAL TABLE IF NOT EXISTS anchors_vocab USING fts5vocab(anchors, 'row');
 """
 
+T = TypeVar("T")
 _FTS_TERM = re.compile(r"[^\W_]+")
 
 
@@ -59,7 +67,8 @@ class Prepared:
     """A document with the work done that does not need the database."""
 
     doc: Document
-    analysis: Analysis
+    n_tokens: int
+    sentence_spans: list[tuple[int, int]]  # input offsets
     fingerprint: Fingerprint
 
 
@@ -98,17 +107,21 @@ class ArchiveStats:
 
 def prepare(doc: Document, params: FingerprintParams) -> Prepared:
     a = analyze(doc.text)
-    return Prepared(doc=doc, analysis=a, fingerprint=fingerprint(a, params))
+    return Prepared(
+        doc=doc,
+        n_tokens=len(a.tokens),
+        sentence_spans=[a.norm.span_to_input(s, e) for s, e in a.sentence_spans],
+        fingerprint=fingerprint(a, params),
+    )
 
 
-def _fts_query(terms: list[str], limit: int = 24) -> str | None:
+def _fts_terms(anchors: list[str]) -> list[str]:
     words: dict[str, None] = {}
-    for t in terms:
+    for t in anchors:
         for w in _FTS_TERM.findall(t):
             if len(w) > 1:
                 words.setdefault(w, None)
-    picked = list(words)[:limit]
-    return " OR ".join(f'"{w}"' for w in picked) if picked else None
+    return list(words)
 
 
 class Archive:
@@ -188,16 +201,51 @@ class Archive:
         docs: Iterable[Document],
         *,
         batch_size: int = 500,
+        workers: int | None = None,
         on_batch: Callable[[int], None] | None = None,
     ) -> AddResult:
-        """Add (or replace) documents, committing every ``batch_size`` documents."""
+        """Add (or replace) documents, committing every ``batch_size`` documents.
+
+        Analysis and fingerprinting run in ``workers`` processes (default: one per core)
+        while the previous batch is written; batches are committed in input order.
+        """
+        workers = workers if workers is not None else (os.cpu_count() or 1)
         added = replaced = 0
-        for batch in _batched((prepare(d, self.params) for d in docs), batch_size):
+
+        def write(batch: list[Prepared]) -> None:
+            nonlocal added, replaced
             a, r = self.add_prepared(batch)
             added += a
             replaced += r
             if on_batch:
                 on_batch(len(batch))
+
+        prep = partial(prepare, params=self.params)
+        batches = _batched(docs, batch_size)
+        if workers <= 1:
+            for batch in batches:
+                write([prep(d) for d in batch])
+            return AddResult(added=added, replaced=replaced)
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ctx.Pool(workers, initializer=_ignore_sigint) as pool:
+            pending: AsyncResult[list[Prepared]] | None = None
+            try:
+                for batch in batches:
+                    chunk = max(1, len(batch) // (4 * workers))
+                    job = pool.map_async(prep, batch, chunksize=chunk)
+                    if pending is not None:
+                        write(pending.get())
+                    pending = job
+            except Exception:
+                # The input failed: keep the batch that was already prepared, as the
+                # single-process path would have.
+                if pending is not None:
+                    pending.wait()
+                    if pending.successful():
+                        write(pending.get())
+                raise
+            if pending is not None:
+                write(pending.get())
         return AddResult(added=added, replaced=replaced)
 
     def add_prepared(self, batch: list[Prepared]) -> tuple[int, int]:
@@ -207,7 +255,7 @@ class Archive:
         db = self._db
         with self._tx():
             for p in batch:
-                d, fp, a = p.doc, p.fingerprint, p.analysis
+                d, fp = p.doc, p.fingerprint
                 old = db.execute("SELECT rid FROM documents WHERE id = ?", (d.id,)).fetchone()
                 if old:
                     self._delete_rid(old[0])
@@ -217,13 +265,12 @@ class Archive:
                 cur = db.execute(
                     "INSERT INTO documents (id, title, url, date, text, n_tokens, added) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (d.id, d.title, d.url, d.date, d.text, len(a.tokens), now),
+                    (d.id, d.title, d.url, d.date, d.text, p.n_tokens, now),
                 )
                 rid = cur.lastrowid
-                spans = [a.norm.span_to_input(s, e) for s, e in a.sentence_spans]
                 db.executemany(
                     "INSERT INTO sentences VALUES (?, ?, ?, ?)",
-                    [(rid, i, s, e) for i, (s, e) in enumerate(spans)],
+                    [(rid, i, s, e) for i, (s, e) in enumerate(p.sentence_spans)],
                 )
                 db.execute("INSERT INTO signatures VALUES (?, ?)", (rid, fp.signature.tobytes()))
                 db.executemany(
@@ -290,14 +337,7 @@ class Archive:
                 (*fp.band_keys, pool),
             ):
                 hits[rid] = n
-        bm25: dict[int, int] = {}
-        q = _fts_query(fp.anchors)
-        if q:
-            rows = db.execute(
-                "SELECT rowid FROM anchors WHERE anchors MATCH ? ORDER BY rank LIMIT ?",
-                (q, limit),
-            ).fetchall()
-            bm25 = {r[0]: i for i, (r,) in enumerate(zip(rows, strict=True))}
+        bm25 = self._bm25(fp.anchors, limit)
         rids = list(hits.keys() | bm25.keys())
         if not rids:
             return []
@@ -321,6 +361,30 @@ class Archive:
         ]
         out.sort(key=lambda c: (-c.jaccard, c.bm25_rank if c.bm25_rank is not None else 1 << 30))
         return out[:limit]
+
+    def _bm25(self, anchors: list[str], limit: int, n_terms: int = 8) -> dict[int, int]:
+        """Rank of documents sharing the query's rarest names and numbers.
+
+        Only the rarest terms are asked for: common ones ("US", "1987") add little
+        evidence and make the query scan long posting lists.
+        """
+        terms = _fts_terms(anchors)[:200]
+        if not terms:
+            return {}
+        qmarks = ",".join("?" * len(terms))
+        df = dict(
+            self._db.execute(
+                f"SELECT term, doc FROM anchors_vocab WHERE term IN ({qmarks})", terms
+            ).fetchall()
+        )
+        rare = sorted((t for t in terms if t in df), key=lambda t: df[t])[:n_terms]
+        if not rare:
+            return {}
+        q = " OR ".join(f'"{t}"' for t in rare)
+        rows = self._db.execute(
+            "SELECT rowid FROM anchors WHERE anchors MATCH ? ORDER BY rank LIMIT ?", (q, limit)
+        ).fetchall()
+        return {rid: i for i, (rid,) in enumerate(rows)}
 
     def stats(self) -> ArchiveStats:
         db = self._db
@@ -347,8 +411,13 @@ class Archive:
             raise ArchiveError(f"archive is damaged: {self.path} ({res})")
 
 
-def _batched(items: Iterable[Prepared], n: int) -> Iterator[list[Prepared]]:
-    batch: list[Prepared] = []
+def _ignore_sigint() -> None:
+    # Workers leave Ctrl-C to the parent, which rolls back the open batch and stops them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _batched(items: Iterable[T], n: int) -> Iterator[list[T]]:
+    batch: list[T] = []
     for it in items:
         batch.append(it)
         if len(batch) >= n:

@@ -54,7 +54,7 @@ def _template(num_perm: int, seed: int) -> MinHash:
     return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME, hashfunc=_hash32)
 
 
-def shingles(a: Analysis, ngram: int) -> list[bytes]:
+def shingles(a: Analysis, ngram: int, mask: list[bool] | None = None) -> list[bytes]:
     """Per-sentence n-grams over the sequence of immutable tokens.
 
     Sentences are kept apart so that reordered or dropped sentences cost only their own
@@ -73,9 +73,9 @@ def shingles(a: Analysis, ngram: int) -> list[bytes]:
     return out
 
 
-def anchors(a: Analysis) -> list[str]:
+def anchors(a: Analysis, mask: list[bool] | None = None) -> list[str]:
     """Names and numbers: the rare immutables worth a full-text lookup."""
-    mask = immutable_mask(a)
+    mask = mask if mask is not None else immutable_mask(a)
     seen: dict[str, None] = {}
     starts = {s for s, _ in a.sentences}
     for i, tok in enumerate(a.tokens):
@@ -110,12 +110,13 @@ def band_keys(signature: np.ndarray, params: FingerprintParams) -> list[int]:
 
 
 def fingerprint(a: Analysis, params: FingerprintParams) -> Fingerprint:
-    items = sorted(set(shingles(a, params.ngram)))
+    mask = immutable_mask(a)
+    items = sorted(set(shingles(a, params.ngram, mask)))
     sig = signature_of(items, params)
     return Fingerprint(
         signature=sig,
         band_keys=band_keys(sig, params) if items else [],
-        anchors=anchors(a),
+        anchors=anchors(a, mask),
         n_shingles=len(items),
     )
 
