@@ -10,6 +10,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
@@ -23,9 +24,17 @@ from unspin import __version__
 from unspin.archive import Archive
 from unspin.document import Document
 from unspin.errors import UnspinError
-from unspin.readers import DEFAULT_MAX_BYTES, Format, ReadOptions, ReadProblem, read_inputs
+from unspin.readers import (
+    DEFAULT_MAX_BYTES,
+    FORMATS,
+    Format,
+    ReadOptions,
+    ReadProblem,
+    read_inputs,
+)
 from unspin.render import print_stats, print_trace
 from unspin.trace import TRACE_THRESHOLD, trace
+from unspin.writers import ResultWriter, open_writer
 
 app = typer.Typer(
     help="Find spun copies of articles, trace them to their sources, show every change.",
@@ -41,7 +50,11 @@ err = Console(stderr=True, highlight=False)
 
 Inputs = Annotated[list[str], typer.Argument(help="Files, directories, or - for stdin.")]
 FormatOpt = Annotated[
-    str, typer.Option("--format", help="Input format: auto (by extension), text or jsonl.")
+    str,
+    typer.Option(
+        "--format",
+        help="Input format: auto (by extension), text, jsonl, html, warc or parquet.",
+    ),
 ]
 TextField = Annotated[str, typer.Option(help="JSONL field holding the text.")]
 IdField = Annotated[str, typer.Option(help="JSONL field holding the document id.")]
@@ -50,8 +63,8 @@ MaxBytes = Annotated[int, typer.Option(help="Largest document accepted, in bytes
 
 
 def _opts(fmt: str, text_field: str, id_field: str, encoding: str, max_bytes: int) -> ReadOptions:
-    if fmt not in ("auto", "text", "jsonl"):
-        raise UnspinError(f"unknown --format {fmt!r}: use auto, text or jsonl")
+    if fmt not in FORMATS:
+        raise UnspinError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
     f: Format = fmt  # type: ignore[assignment]
     return ReadOptions(f, encoding, text_field, id_field, max_bytes)
 
@@ -153,18 +166,32 @@ def trace_cmd(
     id_field: IdField = "id",
     encoding: Encoding = "utf-8",
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write the reports to this file (.jsonl/.ndjson or .parquet/.pq)."
+        ),
+    ] = None,
 ) -> None:
     """Trace each document to its sources in ARCHIVE and show every changed span."""
     opts = _opts(fmt, text_field, id_field, encoding, max_bytes)
     problems = _Problems()
-    with Archive(archive) as arc:
+    with ExitStack() as stack:
+        writer: ResultWriter | None = None
+        if out_path is not None:
+            writer = stack.enter_context(open_writer(out_path))
+        arc = stack.enter_context(Archive(archive))
         for doc in problems.filter(read_inputs(inputs, opts)):
             report = trace(doc, arc, threshold=threshold)
-            if as_json:
+            if writer is not None:
+                writer.write(report.to_dict())
+            elif as_json:
                 sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
                 sys.stdout.flush()
             else:
                 print_trace(out, report)
+    if writer is not None:
+        err.print(f"wrote {writer.count:,} reports to {out_path}", soft_wrap=True)
     if problems.count:
         err.print(f"skipped {problems.count:,} unreadable input(s)")
         raise typer.Exit(1)

@@ -1,0 +1,164 @@
+"""Find scraper debris: lines that do not belong to the article.
+
+Content-farm pages carry an unrelated headline glued on top, promos ("WATCH: ...", a
+clickbait line dropped between paragraphs), navigation and share bars, ad markers such as
+"[ad_1]", the page's own headline repeated mid-body, and leftover spintax braces. Each is
+reported as a :class:`Stray` with offsets into the input text, and kept out of tracing
+and detection.
+
+The tests are per line, because scrapers glue debris in as whole lines. A line is judged
+on its shape (length, final punctuation, title case) and on how much of its vocabulary the
+rest of the article shares: an article's own lines share names and content words with
+their neighbours, debris from another story does not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from unspin.function_words import FUNCTION_WORDS
+
+_LINE = re.compile(r"[^\n]+")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_AD_MARKER = re.compile(
+    r"^\s*(?:\[\s*ad[_ ]?\d*\s*\]|advertisement|sponsored( content)?|ad)\s*$", re.IGNORECASE
+)
+_PROMO = re.compile(
+    r"^\s*(?:watch|read more|read also|also read|related|recommended|more|see also|"
+    r"listen|video|photos|trending|must read|don't miss|breaking|update|sponsored)\s*[:|>-]"
+    r"|\b(?:click here|sign up|subscribe (?:to|for|now)|follow us|download (?:our|the) app|"
+    r"share this|newsletter|all rights reserved|cookie)\b",
+    re.IGNORECASE,
+)
+_SHARE_WORDS = frozenset(
+    "facebook twitter whatsapp email linkedin pinterest reddit telegram share tweet print "
+    "copy link messenger".split()
+)
+_SPINTAX = re.compile(r"\{[^{}\n]*\|[^{}\n]*\}")
+_END_PUNCT = re.compile(r"[.!?:;\"'\u201d)\]]\s*$")
+
+
+@dataclass(frozen=True)
+class Stray:
+    start: int  # offsets into the input text
+    end: int
+    text: str
+    reason: str  # glued-headline, promo, ad-marker, share-bar, navigation,
+    # repeated-headline, spintax
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in (m.lower() for m in _WORD.findall(text)) if w not in FUNCTION_WORDS}
+
+
+def _norm_line(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _title_like(line: str) -> bool:
+    """Short, no final punctuation, mostly capitalised words (or all caps)."""
+    words = line.split()
+    if not 2 <= len(words) <= 20 or _END_PUNCT.search(line):
+        return False
+    alpha = [w for w in words if w[:1].isalpha()]
+    if not alpha:
+        return False
+    caps = sum(w[0].isupper() for w in alpha)
+    return line.isupper() or caps / len(alpha) >= 0.5 or len(words) <= 12
+
+
+def _overlap(line: str, rest: set[str]) -> float:
+    words = _content_words(line)
+    if not words:
+        return 0.0
+    return len(words & rest) / len(words)
+
+
+# How much of a line's content vocabulary the rest of the article must share for a
+# short standalone line to count as the article's own. Set on the stray benchmark's
+# calibration half (bench/stray_bench.py).
+MIN_OVERLAP = 0.34
+
+
+def find_strays(text: str, title: str | None = None) -> list[Stray]:
+    """Lines of ``text`` that are not part of the article, in order."""
+    lines = [(m.start(), m.end(), m.group()) for m in _LINE.finditer(text) if m.group().strip()]
+    if len(lines) < 2:
+        return _spintax(text)
+    out: list[Stray] = []
+    vocab = [_content_words(t) for _, _, t in lines]
+    title_key = _norm_line(title) if title else None
+    first_key = _norm_line(lines[0][2])
+    seen: set[str] = set()
+    for i, (s, e, line) in enumerate(lines):
+        stripped = line.strip()
+        lead = len(line) - len(line.lstrip())
+        s2, e2 = s + lead, s + lead + len(stripped)
+        key = _norm_line(stripped)
+        reason: str | None = None
+        words = stripped.split()
+        lower_words = [w.strip(".,:;|!?").lower() for w in words]
+        if _AD_MARKER.match(stripped):
+            reason = "ad-marker"
+        elif words and sum(w in _SHARE_WORDS for w in lower_words) >= max(2, len(words) // 2):
+            reason = "share-bar"
+        elif stripped.count("|") >= 2 or stripped.count("\u2022") >= 2:
+            reason = "navigation"
+        elif key and i > 0 and (key == title_key or key == first_key or key in seen):
+            reason = "repeated-headline"
+        elif _PROMO.search(stripped) and len(words) <= 30:
+            reason = "promo"
+        else:
+            rest: set[str] = set()
+            for j in range(len(lines)):
+                if j != i:
+                    rest |= vocab[j]
+            own_title = title_key is not None and key == title_key
+            if i == 0 and len(lines) > 1 and _title_like(stripped) and not own_title:
+                if not stripped.lower().startswith("by ") and _overlap(stripped, rest) < 0.5:
+                    reason = "glued-headline"
+            elif (
+                i > 0
+                and len(words) <= 25
+                and _is_standalone(lines, i, text)
+                and _overlap(stripped, rest) < MIN_OVERLAP
+            ):
+                reason = "promo"
+        if key:
+            seen.add(key)
+        if reason:
+            out.append(Stray(s2, e2, text[s2:e2], reason))
+    covered = [(x.start, x.end) for x in out]
+    out.extend(
+        x for x in _spintax(text) if not any(a <= x.start < b for a, b in covered)
+    )
+    out.sort(key=lambda x: x.start)
+    return out
+
+
+def _is_standalone(lines: list[tuple[int, int, str]], i: int, text: str) -> bool:
+    """A line set apart as its own paragraph (blank lines or text edges around it)."""
+    s, e, _ = lines[i]
+    before = text[lines[i - 1][1] : s] if i > 0 else "\n\n"
+    after = text[e : lines[i + 1][0]] if i + 1 < len(lines) else "\n\n"
+    return before.count("\n") >= 2 or after.count("\n") >= 2 or i + 1 == len(lines)
+
+
+def _spintax(text: str) -> list[Stray]:
+    return [Stray(m.start(), m.end(), m.group(), "spintax") for m in _SPINTAX.finditer(text)]
+
+
+def remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` without the given spans, each taking one adjacent line break with it."""
+    out = []
+    last = 0
+    for s, e in sorted(spans):
+        if s < last:
+            continue
+        out.append(text[last:s])
+        last = e
+        if text[last : last + 1] == "\n":
+            last += 1
+    out.append(text[last:])
+    return "".join(out)
