@@ -22,8 +22,11 @@ def test_spun_copy_is_traced_with_substitutions(archive: Archive) -> None:
         assert s.source_id == "harbor-wire-0002"
     assert "lightning offensive launched" in r.restored
     assert "thunder" not in r.restored
-    # The glued headline is not part of any substitution: it has no counterpart.
-    assert r.restored.startswith("Local bakery in Pellworth")
+    # The glued headline of another story is reported as stray and left out.
+    assert [(x.text, x.reason) for x in r.stray] == [
+        ("Local bakery in Pellworth wins national sourdough award", "glued-headline")
+    ]
+    assert r.restored.startswith("ORSKA, March 14")
 
 
 def test_independent_report_of_same_event_has_no_source(archive: Archive) -> None:

@@ -17,17 +17,26 @@ def _pct(x: float) -> str:
 
 
 def marked_text(report: TraceReport) -> Text:
-    """The copy with each substitution shown as ``spun[original]``."""
+    """The copy with each substitution shown as ``spun[original]`` and stray lines struck
+    through with their reason."""
+    marks: list[tuple[int, int, str, str]] = [
+        (s.start, s.end, "sub", s.original or "\u2205") for s in report.substitutions
+    ]
+    marks += [(x.start, x.end, "stray", x.reason) for x in report.stray]
     out = Text()
     last = 0
     text = report.text
-    for s in report.substitutions:
-        if s.start < last:
+    for start, end, kind, note in sorted(marks):
+        if start < last:
             continue
-        out.append(text[last : s.start])
-        out.append(s.text, style="bold red")
-        out.append(f"[{s.original or '∅'}]", style="green")
-        last = s.end
+        out.append(text[last:start])
+        if kind == "sub":
+            out.append(text[start:end], style="bold red")
+            out.append(f"[{note}]", style="green")
+        else:
+            out.append(text[start:end], style="dim strike")
+            out.append(f" [stray: {note}]", style="magenta")
+        last = end
     out.append(text[last:])
     return out
 
@@ -38,6 +47,10 @@ def trace_renderable(report: TraceReport) -> Panel:
             ("COPY", "bold white on red"),
             f"  {report.id}  ",
             (f"{len(report.substitutions)} changed spans", "yellow"),
+        )
+    elif report.verdict == "not-english":
+        head = Text.assemble(
+            ("NOT ENGLISH", "bold white on blue"), f"  {report.id}  language: {report.language}"
         )
     else:
         head = Text.assemble(("NO SOURCE", "bold white on green"), f"  {report.id}")
@@ -51,6 +64,7 @@ def trace_renderable(report: TraceReport) -> Panel:
         for s in report.sources:
             table.add_row(s.id, f"{s.score:.2f}", _pct(s.coverage), _pct(s.reused), s.title or "")
         parts.append(table)
+    if report.sources or report.stray:
         parts.append(Text("copy with the source's wording in [green]:", style="dim"))
         parts.append(marked_text(report))
     if report.evasions:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Verdict = Literal["copy", "no-source"]
+Verdict = Literal["copy", "no-source", "not-english"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,15 @@ class Substitution:
 
 
 @dataclass(frozen=True)
+class Stray:
+    start: int  # character offsets into the input text
+    end: int
+    text: str
+    reason: str  # glued-headline, promo, ad-marker, share-bar, navigation,
+    # repeated-headline, spintax
+
+
+@dataclass(frozen=True)
 class TraceReport:
     id: str
     verdict: Verdict
@@ -36,6 +45,8 @@ class TraceReport:
     substitutions: list[Substitution]
     restored: str
     text: str = field(repr=False)
+    stray: list[Stray] = field(default_factory=list)
+    language: str = "en"
     evasions: dict[str, int] = field(default_factory=dict)
     # For renderers: copy sentence span -> (source id, source sentence span), input offsets.
     aligned_sentences: list[tuple[tuple[int, int], str, tuple[int, int]]] = field(
@@ -49,5 +60,7 @@ class TraceReport:
             "sources": [asdict(s) for s in self.sources],
             "substitutions": [asdict(s) for s in self.substitutions],
             "restored": self.restored,
+            "stray": [asdict(s) for s in self.stray],
+            "language": self.language,
             "evasions": self.evasions,
         }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import blingfire
 
@@ -43,13 +43,29 @@ class Analysis:
     sentences: list[tuple[int, int]]
     sentence_spans: list[tuple[int, int]]
 
+    def without(self, spans: list[tuple[int, int]]) -> Analysis:
+        """This analysis with the sentences mostly covered by ``spans`` (input offsets)
+        left out: their tokens stay, but no stage that walks sentences sees them."""
+        if not spans:
+            return self
+        keep_s: list[tuple[int, int]] = []
+        keep_c: list[tuple[int, int]] = []
+        for (i, j), cspan in zip(self.sentences, self.sentence_spans, strict=True):
+            a, b = self.norm.span_to_input(*cspan)
+            covered = sum(max(0, min(b, e) - max(a, s)) for s, e in spans)
+            if covered * 2 < b - a:
+                keep_s.append((i, j))
+                keep_c.append(cspan)
+        return replace(self, sentences=keep_s, sentence_spans=keep_c)
+
     def input_span(self, i: int, j: int) -> tuple[int, int]:
         """Input character span of tokens ``[i, j)``."""
         return self.norm.span_to_input(self.spans[i][0], self.spans[j - 1][1])
 
     @property
     def n_words(self) -> int:
-        return len(self.kinds) - self.kinds.count(PUNCT)
+        """Words and numbers inside the sentences."""
+        return sum((j - i) - self.kinds.count(PUNCT, i, j) for i, j in self.sentences)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 
 from unspin.align import Alignment, align
 from unspin.archive import Archive
+from unspin.clean import find_strays
 from unspin.document import Document
 from unspin.fingerprint import fingerprint
-from unspin.report import Source, Substitution, TraceReport
+from unspin.language import detect_language
+from unspin.normalize import normalize
+from unspin.report import Source, Stray, Substitution, TraceReport
 from unspin.segment import PUNCT, Analysis, analyze
 
 # Minimum Alignment.score for a candidate to count as a source. Chosen on data by
@@ -63,28 +66,50 @@ def _substitutions(copy: Analysis, v: _Verified, sentences: set[int]) -> list[Su
     return out
 
 
-def restore(text: str, substitutions: list[Substitution]) -> str:
-    """Undo substitutions in ``text``, keeping the copy's capitalisation of each span."""
-    parts = []
-    last = 0
-    for s in sorted(substitutions, key=lambda s: s.start):
-        if s.start < last:
-            continue
+def restore(text: str, substitutions: list[Substitution], stray: list[Stray] | None = None) -> str:
+    """``text`` with substitutions undone (keeping the copy's capitalisation of each span)
+    and stray lines removed."""
+    edits: list[tuple[int, int, str]] = []
+    for s in substitutions:
         original = s.original
         if original and s.text[:1].isupper() and original[:1].islower():
             original = original[0].upper() + original[1:]
-        parts.append(text[last : s.start])
-        if not original and parts[-1].endswith(" "):
-            parts[-1] = parts[-1][:-1]  # drop the inserted words and one space
-        parts.append(original)
-        last = s.end
+        edits.append((s.start, s.end, original))
+    for x in stray or []:
+        # Take the line break after the stray line; at a paragraph start, take the blank
+        # lines too so no empty paragraph is left behind.
+        end = x.end
+        at_para_start = x.start == 0 or text[: x.start].endswith("\n\n")
+        while text[end : end + 1] == "\n":
+            end += 1
+            if not at_para_start:
+                break
+        edits.append((x.start, end, ""))
+    parts = []
+    last = 0
+    for start, end, new in sorted(edits):
+        if start < last:
+            continue
+        parts.append(text[last:start])
+        if not new and parts[-1].endswith(" "):
+            parts[-1] = parts[-1][:-1]  # drop the removed words and one space
+        parts.append(new)
+        last = end
     parts.append(text[last:])
     return "".join(parts)
 
 
 def trace_analysis(
-    doc_id: str, analysis: Analysis, archive: Archive, *, threshold: float = TRACE_THRESHOLD
+    doc_id: str,
+    analysis: Analysis,
+    archive: Archive,
+    *,
+    threshold: float = TRACE_THRESHOLD,
+    stray: list[Stray] | None = None,
 ) -> TraceReport:
+    """Trace an analysed text; ``stray`` lines (input offsets) are left out."""
+    stray = stray or []
+    analysis = analysis.without([(x.start, x.end) for x in stray])
     fp = fingerprint(analysis, archive.params)
     verified: list[_Verified] = []
     for c in archive.candidates(fp, limit=VERIFY):
@@ -123,8 +148,9 @@ def trace_analysis(
             for v in sources
         ],
         substitutions=substitutions,
-        restored=restore(analysis.text, substitutions),
+        restored=restore(analysis.text, substitutions, stray),
         text=analysis.text,
+        stray=stray,
         evasions=analysis.norm.evasions,
         aligned_sentences=sorted(aligned),
     )
@@ -136,4 +162,18 @@ def trace(
     """Find the sources of ``doc`` in ``archive`` and explain every change."""
     if isinstance(doc, str):
         doc = Document(id="text", text=doc)
-    return trace_analysis(doc.id, analyze(doc.text), archive, threshold=threshold)
+    stray = find_strays(doc.text, doc.title)
+    language = detect_language(restore(doc.text, [], stray))
+    if language != "en":
+        return TraceReport(
+            id=doc.id,
+            verdict="not-english",
+            sources=[],
+            substitutions=[],
+            restored=restore(doc.text, [], stray),
+            text=doc.text,
+            stray=stray,
+            language=language,
+            evasions=normalize(doc.text).evasions,
+        )
+    return trace_analysis(doc.id, analyze(doc.text), archive, threshold=threshold, stray=stray)
