@@ -36,8 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from spinner import Spinner, Spun, load_thesaurus
 
 from unspin import Archive, Document
-from unspin.segment import analyze
-from unspin.trace import trace_analysis
+from unspin.trace import trace
 
 RATES = (0.1, 0.3, 0.5, 0.7)
 WORD = re.compile(r"\w+")
@@ -390,7 +389,7 @@ def main() -> None:
             subs: dict[str, list[tuple[int, int, str]]] = {}
 
             def unspin_fn(q: Query) -> tuple[str | None, float]:
-                rep = trace_analysis(q.qid, analyze(q.text), arc, threshold=0.0)
+                rep = trace(Document(id=q.qid, text=q.text), arc, threshold=0.0)
                 if not rep.sources:
                     return None, 0.0
                 top = rep.sources[0]

@@ -59,3 +59,13 @@ def test_immutables_are_names_numbers_and_function_words() -> None:
     mask = immutable_mask(a)
     kept = [t for t, m in zip(a.tokens, mask, strict=True) if m]
     assert kept == ["in", "orska", "1,200", "orska", "is"]
+
+
+def test_fullwidth_letters_and_bidi_controls_are_folded_and_counted() -> None:
+    text = "The \uff50\uff45\uff41\uff43\uff45 talks\u202e resumed."
+    n = normalize(text)
+    assert n.text == "The peace talks resumed."
+    assert n.evasions == {"compat_letters": 5, "bidi_controls": 1}
+    s = n.text.index("peace")
+    a, b = n.span_to_input(s, s + 5)
+    assert text[a:b] == "\uff50\uff45\uff41\uff43\uff45"

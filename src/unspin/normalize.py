@@ -91,6 +91,8 @@ _HOMOGLYPHS = {
     "ᴢ": "z",
 }
 _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e"}
+# Direction overrides and isolates: invisible, and used to scramble how text matches.
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
 _PUNCT = {
     "\u2018": "'",
     "\u2019": "'",
@@ -131,6 +133,8 @@ class Normalized:
     _orig_points: list[int] = field(default_factory=list, repr=False)
     homoglyphs: int = 0
     zero_width: int = 0
+    bidi_controls: int = 0
+    compat_letters: int = 0
 
     def to_input(self, pos: int) -> int:
         """Input offset of the normalised character at ``pos`` (a start offset)."""
@@ -151,7 +155,12 @@ class Normalized:
     @property
     def evasions(self) -> dict[str, int]:
         """Counts of evasion tricks that were folded away (only the non-zero ones)."""
-        found = {"homoglyphs": self.homoglyphs, "zero_width": self.zero_width}
+        found = {
+            "homoglyphs": self.homoglyphs,
+            "zero_width": self.zero_width,
+            "bidi_controls": self.bidi_controls,
+            "compat_letters": self.compat_letters,
+        }
         return {k: v for k, v in found.items() if v}
 
 
@@ -159,6 +168,8 @@ def _fold_char(ch: str, prev: str, nxt: str) -> tuple[str, str | None]:
     """Fold one character; returns (replacement, kind of evasion or None)."""
     if ch in _ZERO_WIDTH:
         return "", "zero_width"
+    if ch in _BIDI:
+        return "", "bidi_controls"
     if ch in _PUNCT:
         return _PUNCT[ch], None
     if ch in _HOMOGLYPHS and (_LATIN_NEIGHBOUR.match(prev) or _LATIN_NEIGHBOUR.match(nxt)):
@@ -166,6 +177,9 @@ def _fold_char(ch: str, prev: str, nxt: str) -> tuple[str, str | None]:
         # word it is just a letter of that script.
         return _HOMOGLYPHS[ch], "homoglyphs"
     folded = unicodedata.normalize("NFKC", ch)
+    if folded != ch and ch.isalpha() and folded.isascii():
+        # Fullwidth or mathematical letters ("Ｐｅａｃｅ", "𝐏𝐞𝐚𝐜𝐞") that render like plain ones.
+        return folded, "compat_letters"
     return folded, None
 
 
@@ -180,7 +194,7 @@ def normalize(text: str) -> Normalized:
     out: list[str] = []
     norm_points: list[int] = [0]
     orig_points: list[int] = [0]
-    homoglyphs = zero_width = 0
+    counts = {"homoglyphs": 0, "zero_width": 0, "bidi_controls": 0, "compat_letters": 0}
     n_out = 0
     last = 0
     for m in _NON_ASCII.finditer(text):
@@ -193,10 +207,8 @@ def normalize(text: str) -> Normalized:
             prev = text[i - 1] if i > 0 else ""
             nxt = text[i + 1] if i + 1 < len(text) else ""
             rep, kind = _fold_char(ch, prev, nxt)
-            if kind == "homoglyphs":
-                homoglyphs += 1
-            elif kind == "zero_width":
-                zero_width += 1
+            if kind:
+                counts[kind] += 1
             if rep == ch:
                 out.append(ch)
                 n_out += 1
@@ -218,6 +230,5 @@ def normalize(text: str) -> Normalized:
         source_length=len(text),
         _norm_points=norm_points,
         _orig_points=orig_points,
-        homoglyphs=homoglyphs,
-        zero_width=zero_width,
+        **counts,
     )
