@@ -191,6 +191,8 @@ class ParquetResultWriter(ResultWriter):
                     v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False)
                     for v in values
                 ]
+        elif pa.types.is_map(f.type):  # (key, value) pairs: what every pyarrow accepts
+            values = [list(v.items()) if isinstance(v, dict) else v for v in values]
         try:
             return pa.array(values, type=f.type)
         except (pa.ArrowException, TypeError, ValueError) as e:
