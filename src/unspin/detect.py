@@ -1,0 +1,267 @@
+"""Spot spun words without a source.
+
+1. A cheap pass: the language model reads each sentence once; content words it finds
+   surprising, and phrases a thesaurus knows, become suspects.
+2. Each suspect's plausible originals come from the lexicon (reverse thesauri, vector
+   neighbours), inflected like the suspect.
+3. The language model re-reads a window around the suspect with each candidate in its
+   place. A suspect is flagged when some candidate explains its context clearly better
+   (a gain in log-probability over the words as written).
+
+The thresholds live in :mod:`unspin.calibration`, fitted on data by bench/detect_bench.py.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from unspin import calibration
+from unspin.function_words import FUNCTION_WORDS
+from unspin.lexicon import Lexicon
+from unspin.scorer import Scorer
+from unspin.segment import WORD, Analysis, immutable_mask
+
+_LEFT_WORDS = 6  # context before a suspect
+_RIGHT_WORDS = 3  # words after it that must still fit
+_MAX_PHRASE = 3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str
+    confidence: float  # probability that this is the original, among the alternatives
+    gain: float  # log-probability gain over the word as written
+
+
+@dataclass(frozen=True)
+class Flag:
+    start: int  # token range [start, end) in the analysis
+    end: int
+    surprisal: float
+    suggestions: tuple[Suggestion, ...]
+
+    @property
+    def best(self) -> Suggestion:
+        return self.suggestions[0]
+
+
+@dataclass(frozen=True)
+class Detection:
+    flags: list[Flag]
+    content_words: int
+    features: dict[str, float]
+    spin_score: float
+
+
+@dataclass(frozen=True)
+class _Suspect:
+    start: int
+    end: int
+    surprisal: float
+
+
+def _word_surprisals(a: Analysis, scorer: Scorer) -> dict[int, float]:
+    """Surprisal (nats) of every word token, from one LM pass over each sentence."""
+    text = a.norm.text
+    sents = [text[s:e] for s, e in a.sentence_spans]
+    out: dict[int, float] = {}
+    for (i, j), (s0, _), ts in zip(
+        a.sentences, a.sentence_spans, scorer.token_scores(sents), strict=True
+    ):
+        starts = np.array([o[0] for o in ts.offsets], dtype=np.int64)
+        ends = np.array([o[1] for o in ts.offsets], dtype=np.int64)
+        for k in range(i, j):
+            ws, we = a.spans[k][0] - s0, a.spans[k][1] - s0
+            sel = (starts < we) & (ends > ws)
+            out[k] = float(-ts.logprobs[sel].sum()) if sel.any() else 0.0
+    return out
+
+
+def _content_positions(a: Analysis) -> list[int]:
+    mask = immutable_mask(a)
+    pos = []
+    for i, j in a.sentences:
+        for k in range(i, j):
+            t = a.tokens[k]
+            if (
+                a.kinds[k] == WORD
+                and not mask[k]
+                and t not in FUNCTION_WORDS
+                and len(t) >= 3
+                and t.isalpha()
+            ):
+                pos.append(k)
+    return pos
+
+
+def _suspects(
+    a: Analysis, content: list[int], surprisal: dict[int, float], lexicon: Lexicon
+) -> list[_Suspect]:
+    content_set = set(content)
+    out: list[_Suspect] = []
+    taken: set[int] = set()
+    # Phrases a thesaurus lists as synonyms ("cessation of hostilities") come first.
+    for i, j in a.sentences:
+        for n in range(_MAX_PHRASE, 1, -1):
+            for k in range(i, j - n + 1):
+                span = range(k, k + n)
+                if any(x in taken for x in span) or not (
+                    a.kinds[k] == WORD and a.kinds[k + n - 1] == WORD
+                ):
+                    continue
+                if k not in content_set and k + n - 1 not in content_set:
+                    continue
+                phrase = " ".join(a.tokens[k : k + n])
+                if phrase in lexicon.reverse:
+                    out.append(_Suspect(k, k + n, sum(surprisal.get(x, 0.0) for x in span)))
+                    taken.update(span)
+    for k in content:
+        if k not in taken and surprisal.get(k, 0.0) >= calibration.MIN_SURPRISAL:
+            out.append(_Suspect(k, k + 1, surprisal[k]))
+    out.sort(key=lambda s: -s.surprisal)
+    cap = max(8, math.ceil(calibration.MAX_SUSPECT_SHARE * len(content)))
+    return out[:cap]
+
+
+def _window(a: Analysis, s: _Suspect, replacement: str) -> tuple[str, str]:
+    """(left context, replacement + right context) within the suspect's sentence."""
+    text = a.norm.text
+    sent = next((i, j) for i, j in a.sentences if i <= s.start < j)
+    words = [k for k in range(sent[0], s.start) if a.kinds[k] == WORD][-_LEFT_WORDS:]
+    left_start = a.spans[words[0]][0] if words else a.spans[sent[0]][0]
+    left = text[left_start : a.spans[s.start][0]].rstrip()
+    after = [k for k in range(s.end, sent[1]) if a.kinds[k] == WORD][:_RIGHT_WORDS]
+    right_end = a.spans[after[-1]][1] if after else a.spans[s.end - 1][1]
+    right = text[a.spans[s.end - 1][1] : right_end]
+    if a.capitalised[s.start] and replacement[:1].islower():
+        replacement = replacement[0].upper() + replacement[1:]
+    return left, (" " if left else "") + replacement + right
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A suspect with its candidates scored by the LM: everything detection decides on."""
+
+    start: int
+    end: int
+    surprisal: float
+    zipf: float  # frequency of the written word(s)
+    candidates: tuple[str, ...]
+    gains: tuple[float, ...]  # log-probability gain of each candidate over the written
+    zipfs: tuple[float, ...]  # frequency of each candidate
+    has_left_context: bool
+
+    def adjusted(self) -> np.ndarray:
+        """Gains with part of the unigram preference removed: a language model prefers a
+        common word anywhere, a spun word is odd in its context."""
+        g = np.asarray(self.gains, dtype=np.float64)
+        z = np.asarray(self.zipfs, dtype=np.float64)
+        return g - calibration.FREQ_DISCOUNT * math.log(10) * (z - self.zipf)
+
+
+def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 5) -> list[Scored]:
+    """Find suspects and score their candidates (no thresholds applied)."""
+    content = _content_positions(a)
+    if not content:
+        return []
+    surprisal = _word_surprisals(a, scorer)
+    suspects = _suspects(a, content, surprisal, lexicon)
+    jobs: list[tuple[_Suspect, list[str]]] = []
+    pairs: list[tuple[str, str]] = []
+    for s in suspects:
+        written = " ".join(a.tokens[s.start : s.end])
+        cands = [c.text for c in lexicon.candidates(written, k)]
+        if not cands:
+            continue
+        jobs.append((s, cands))
+        for text in (a.norm.text[a.spans[s.start][0] : a.spans[s.end - 1][1]], *cands):
+            pairs.append(_window(a, s, text))
+    scores = scorer.continuation_scores(pairs)
+    out: list[Scored] = []
+    pos = 0
+    sent_starts = {i for i, _ in a.sentences}
+    for s, cands in jobs:
+        own = float(scores[pos])
+        gains = scores[pos + 1 : pos + 1 + len(cands)].astype(np.float64) - own
+        pos += 1 + len(cands)
+        written = " ".join(a.tokens[s.start : s.end])
+        out.append(
+            Scored(
+                start=s.start,
+                end=s.end,
+                surprisal=round(s.surprisal, 3),
+                zipf=lexicon.zipf(written),
+                candidates=tuple(cands),
+                gains=tuple(round(float(g), 3) for g in gains),
+                zipfs=tuple(lexicon.zipf(c) for c in cands),
+                has_left_context=s.start not in sent_starts,
+            )
+        )
+    return out
+
+
+def flags_from(scored: list[Scored], *, min_gain: float | None = None) -> list[Flag]:
+    """Flag suspects whose best candidate explains the context clearly better."""
+    threshold = calibration.MIN_GAIN if min_gain is None else min_gain
+    flags = []
+    for s in scored:
+        if not s.has_left_context:
+            continue  # with no context the LM judges frequency, not fit
+        adj = s.adjusted()
+        best = int(np.argmax(adj))
+        if adj[best] < threshold:
+            continue
+        logits = np.concatenate([[0.0], adj])
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        order = [int(i) for i in np.argsort(-adj)[:3] if adj[i] > 0]
+        flags.append(
+            Flag(
+                s.start,
+                s.end,
+                s.surprisal,
+                tuple(
+                    Suggestion(
+                        s.candidates[i], round(float(probs[i + 1]), 4), round(float(adj[i]), 3)
+                    )
+                    for i in order
+                ),
+            )
+        )
+    return flags
+
+
+def features(flags: list[Flag], content_words: int, scored: list[Scored]) -> dict[str, float]:
+    n = max(1, content_words)
+    gains = sorted((f.best.gain for f in flags), reverse=True)
+    best_adj = sorted((float(np.max(s.adjusted())) for s in scored), reverse=True)
+    top = best_adj[: max(1, len(best_adj) // 4)]
+    surp = sorted((s.surprisal for s in scored), reverse=True)
+    return {
+        "flag_rate": len(flags) / n,
+        "gain_sum_rate": sum(gains) / n,
+        "suspect_rate": len(scored) / n,
+        "mean_top_adjusted": float(np.mean(top)) if top else 0.0,
+        "mean_suspect_surprisal": float(np.mean(surp)) if surp else 0.0,
+    }
+
+
+def spin_score(feats: dict[str, float]) -> float:
+    """Calibrated probability that the document is spun (logistic model from
+    :mod:`unspin.calibration`)."""
+    z = calibration.SCORE_BIAS + sum(
+        w * feats.get(name, 0.0) for name, w in calibration.SCORE_WEIGHTS.items()
+    )
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def detect(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 5) -> Detection:
+    """Flag spun words in ``a`` (stray sentences already left out)."""
+    content = len(_content_positions(a))
+    scored = score_suspects(a, scorer, lexicon, k=k)
+    flags = flags_from(scored)
+    feats = features(flags, content, scored)
+    return Detection(flags, content, feats, spin_score(feats))

