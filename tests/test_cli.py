@@ -74,13 +74,8 @@ def test_bad_inputs_give_one_line_errors_and_keep_the_rest(tmp_path: Path) -> No
         chunk = b"The council met again on Tuesday to discuss the budget. " * 1000
         while f.tell() < 50 * 1024 * 1024:
             f.write(chunk)
-    r = run(
-        "index",
-        "add",
-        str(db),
-        str(jl),
-        *(str(tmp_path / n) for n in ("empty.txt", "bin.txt", "latin.txt", "big.txt")),
-    )
+    bad = [str(tmp_path / n) for n in ("empty.txt", "bin.txt", "latin.txt", "big.txt")]
+    r = run("index", "add", str(db), "--strict", str(jl), *bad)
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
     assert f"{jl}:2: malformed JSON" in r.stderr
@@ -89,6 +84,14 @@ def test_bad_inputs_give_one_line_errors_and_keep_the_rest(tmp_path: Path) -> No
     assert "added 2" in r.stderr and "skipped 5" in r.stderr
     with Archive(db) as arc:
         assert sorted(arc.ids()) == ["x1", "x3"]
+    # Without --strict a run that read something succeeds; each bad file alone fails.
+    r = run("index", "add", str(db), str(jl))
+    assert r.returncode == 0 and "skipped 1" in r.stderr
+    for path in bad:
+        r = run("index", "add", str(db), path)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, path
+    with Archive(db) as arc:
+        assert len(arc) == 2
 
 
 def test_missing_and_corrupt_archives(tmp_path: Path) -> None:

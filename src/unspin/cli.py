@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 some inputs could not be read (the rest was processed);
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import tempfile
@@ -70,10 +71,15 @@ def _opts(fmt: str, text_field: str, id_field: str, encoding: str, max_bytes: in
 
 
 class _Problems:
-    """Collects unreadable inputs: reported at once, one line each, counted at the end."""
+    """Collects unreadable inputs: reported at once, one line each, counted at the end.
+
+    A run that read something exits 0 even if it skipped bad records (crawls always hold
+    some); it exits 1 when nothing could be read, or with --strict when anything was
+    skipped."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.docs = 0
 
     def filter(self, items: Iterator[Document | ReadProblem]) -> Iterator[Document]:
         for it in items:
@@ -81,7 +87,19 @@ class _Problems:
                 self.count += 1
                 err.print(f"[yellow]skipped[/] {it}", soft_wrap=True)
             else:
+                self.docs += 1
                 yield it
+
+    def finish(self, strict: bool) -> None:
+        if self.count:
+            err.print(f"skipped {self.count:,} unreadable record(s) or file(s)")
+        if self.count and (strict or self.docs == 0):
+            raise typer.Exit(1)
+
+
+Strict = Annotated[
+    bool, typer.Option("--strict", help="Exit 1 if any input or record had to be skipped.")
+]
 
 
 def _progress() -> Progress:
@@ -106,6 +124,7 @@ def index_add(
     encoding: Encoding = "utf-8",
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
     batch_size: Annotated[int, typer.Option(help="Documents per transaction.")] = 500,
+    strict: Strict = False,
 ) -> None:
     """Add documents to ARCHIVE; a document whose id is already there is replaced."""
     opts = _opts(fmt, text_field, id_field, encoding, max_bytes)
@@ -130,12 +149,8 @@ def index_add(
             err.print(f"interrupted: {done:,} documents committed, the archive is intact")
             raise typer.Exit(130) from None
         total = len(arc)
-    msg = f"added {res.added:,}, replaced {res.replaced:,}"
-    if problems.count:
-        msg += f", skipped {problems.count:,}"
-    err.print(f"{msg}; {total:,} documents in {archive}")
-    if problems.count:
-        raise typer.Exit(1)
+    err.print(f"added {res.added:,}, replaced {res.replaced:,}; {total:,} documents in {archive}")
+    problems.finish(strict)
 
 
 @index_app.command("stats")
@@ -172,6 +187,7 @@ def trace_cmd(
             "--out", help="Write the reports to this file (.jsonl/.ndjson or .parquet/.pq)."
         ),
     ] = None,
+    strict: Strict = False,
 ) -> None:
     """Trace each document to its sources in ARCHIVE and show every changed span."""
     opts = _opts(fmt, text_field, id_field, encoding, max_bytes)
@@ -192,9 +208,7 @@ def trace_cmd(
                 print_trace(out, report)
     if writer is not None:
         err.print(f"wrote {writer.count:,} reports to {out_path}", soft_wrap=True)
-    if problems.count:
-        err.print(f"skipped {problems.count:,} unreadable input(s)")
-        raise typer.Exit(1)
+    problems.finish(strict)
 
 
 @app.command("check")
@@ -218,6 +232,7 @@ def check_cmd(
     id_field: IdField = "id",
     encoding: Encoding = "utf-8",
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+    strict: Strict = False,
 ) -> None:
     """Flag spun words in each document, suggest what they were, score the document."""
     from unspin.check import check, load_lexicon, load_scorer
@@ -249,9 +264,7 @@ def check_cmd(
                 progress.update(task, advance=1)
     if writer is not None:
         err.print(f"wrote {writer.count:,} reports to {out_path}", soft_wrap=True)
-    if problems.count:
-        err.print(f"skipped {problems.count:,} unreadable input(s)")
-        raise typer.Exit(1)
+    problems.finish(strict)
 
 
 @app.command("cluster")
@@ -373,15 +386,25 @@ def serve(
         2 * 1024 * 1024
     ),
     read_only: Annotated[bool, typer.Option(help="Refuse adding documents over HTTP.")] = False,
+    check: Annotated[
+        bool, typer.Option(help="Serve POST /check (loads the language model at start).")
+    ] = True,
+    model: Annotated[
+        str | None, typer.Option(help="Language model for /check (as for `unspin check`).")
+    ] = None,
+    model_threads: Annotated[int | None, typer.Option(help="CPU threads for the model.")] = None,
 ) -> None:
     """Serve the web page and the HTTP API (needs the serve extra)."""
     try:
         from unspin.server import ServerSettings, run
     except ImportError as e:
         raise UnspinError(f"serve needs the serve extra: pip install 'unspin[serve]' ({e})") from e
-    settings = ServerSettings(archive, max_body_bytes, timeout, queue=queue, read_only=read_only)
+    settings = ServerSettings(
+        archive, max_body_bytes, timeout, queue=queue, read_only=read_only, check=check,
+        model=model, model_threads=model_threads,
+    )  # fmt: skip
     if workers > 0:
-        settings = ServerSettings(archive, max_body_bytes, timeout, workers, queue, read_only)
+        settings = dataclasses.replace(settings, workers=workers)
     run(settings, host=host, port=port)
 
 
