@@ -33,7 +33,14 @@ from spinner import Spinner, load_thesaurus
 from trace_bench import load_articles
 
 from unspin import calibration
-from unspin.detect import Scored, _content_positions, features, flags_from, score_suspects
+from unspin.detect import (
+    Scored,
+    _content_positions,
+    features,
+    flags_from,
+    score_suspects,
+    word_features,
+)
 from unspin.lexicon import Lexicon
 from unspin.scorer import Scorer
 from unspin.segment import analyze
@@ -154,7 +161,7 @@ def _scored(rec: dict) -> list[Scored]:
     ]
 
 
-def word_eval(recs: list[dict], min_gain: float) -> dict[str, float]:
+def word_eval(recs: list[dict], min_prob: float) -> dict[str, float]:
     tp = n_flag = n_true = 0
     restored = 0
     false_orig = words_orig = 0
@@ -163,7 +170,7 @@ def word_eval(recs: list[dict], min_gain: float) -> dict[str, float]:
         del spans
         scored = _scored(rec)
         span_of = {(s["start"], s["end"]): s["span"] for s in rec["scored"]}
-        flags = flags_from(scored, min_gain=min_gain)
+        flags = flags_from(scored, min_prob=min_prob)
         truth = rec["truth"]
         if rec["kind"] == "orig":
             false_orig += len(flags)
@@ -204,9 +211,24 @@ def baseline_word_eval(recs: list[dict], lexicon_zipf: dict[str, float], zipf_ma
     return {"precision": tp / n_flag if n_flag else 0.0, "recall": tp / n_true if n_true else 0.0}
 
 
-def doc_features(rec: dict, min_gain: float) -> dict[str, float]:
+def doc_features(rec: dict, min_prob: float) -> dict[str, float]:
     scored = _scored(rec)
-    return features(flags_from(scored, min_gain=min_gain), rec["content"], scored)
+    return features(flags_from(scored, min_prob=min_prob), rec["content"], scored)
+
+
+def word_dataset(recs: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of every suspect with left context (label: inside a change)."""
+    names = list(calibration.WORD_WEIGHTS)
+    xs, ys = [], []
+    for rec in recs:
+        for raw, s in zip(rec["scored"], _scored(rec), strict=True):
+            if not s.has_left_context:
+                continue
+            f = word_features(s)
+            xs.append([f[k] for k in names])
+            s0, s1 = raw["span"]
+            ys.append(any(t[0] <= s0 and s1 <= t[1] for t in rec["truth"]))
+    return np.array(xs), np.array(ys, dtype=float)
 
 
 def rare_share(rec: dict) -> float:
@@ -219,49 +241,64 @@ def analyse(args: argparse.Namespace) -> None:
     ev = [r for r in recs if r["split"] == "eval"]
     print(f"documents: calibration {len(cal)}, evaluation {len(ev)}")
 
-    # 1. Word-level threshold on calibration: the lowest MIN_GAIN (most recall) with
-    # false flags on un-spun text <= 1 per 500 words and precision >= 0.8 at 30%.
+    # 1. Word level, on calibration: for each frequency discount fit the word model, then
+    # take the lowest probability threshold (most recall) that keeps false flags on
+    # un-spun text <= 1 per 500 words and precision >= 0.8 at 30%; failing that, the
+    # threshold with the best recall under the false-flag limit alone.
+    names = list(calibration.WORD_WEIGHTS)
     best = None
     for discount in (0.0, 0.25, 0.5, 0.75, 1.0):
         calibration.FREQ_DISCOUNT = discount
-        for g in np.arange(1.0, 12.01, 0.5):
-            at30 = [r for r in cal if r["kind"] == "orig" or r["rate"] == 0.3]
-            m = word_eval(at30, float(g))
-            ok = m["false_flags_per_500w"] <= 1.0 and m["precision"] >= 0.8
-            if ok and (best is None or m["recall"] > best[2]["recall"]):
-                best = (discount, float(g), m)
-    if best is None:
-        calibration.FREQ_DISCOUNT = 1.0
-        best = (1.0, 12.0, word_eval(cal, 12.0))
-        print("no setting met the word-level constraints on calibration; using the strictest")
-    discount, min_gain, m = best
+        x, y = word_dataset(cal)
+        w = fit_logistic(x, y)
+        calibration.WORD_WEIGHTS = dict(zip(names, (float(v) for v in w[:-1]), strict=True))
+        calibration.WORD_BIAS = float(w[-1])
+        at30 = [r for r in cal if r["kind"] == "orig" or r["rate"] == 0.3]
+        for p in np.arange(0.05, 0.99, 0.025):
+            m = word_eval(at30, float(p))
+            if m["false_flags_per_500w"] > 1.0:
+                continue
+            key = (m["precision"] >= 0.8, m["recall"])
+            if best is None or key > best[0]:
+                best = (
+                    key,
+                    discount,
+                    float(p),
+                    m,
+                    dict(calibration.WORD_WEIGHTS),
+                    calibration.WORD_BIAS,
+                )
+    assert best is not None
+    _, discount, min_prob, m, wweights, wbias = best
     calibration.FREQ_DISCOUNT = discount
-    print(f"chosen FREQ_DISCOUNT={discount} MIN_GAIN={min_gain} (calibration at 30%: {m})")
+    calibration.WORD_WEIGHTS = {k: round(v, 4) for k, v in wweights.items()}
+    calibration.WORD_BIAS = round(wbias, 4)
+    calibration.MIN_WORD_PROB = round(min_prob, 3)
+    print(f"chosen FREQ_DISCOUNT={discount} MIN_WORD_PROB={min_prob:.3f} (calibration at 30%: {m})")
 
     # 2. Document score: logistic regression on calibration documents.
     names = list(calibration.SCORE_WEIGHTS)
-    x = np.array([[doc_features(r, min_gain)[k] for k in names] for r in cal])
+    x = np.array([[doc_features(r, min_prob)[k] for k in names] for r in cal])
     y = np.array([r["kind"] == "spun" for r in cal], dtype=float)
     w = fit_logistic(x, y)
     calibration.SCORE_WEIGHTS = dict(zip(names, (round(float(v), 4) for v in w[:-1]), strict=True))
     calibration.SCORE_BIAS = round(float(w[-1]), 4)
-    calibration.MIN_GAIN = min_gain
 
     def score(rec: dict) -> float:
-        f = doc_features(rec, min_gain)
+        f = doc_features(rec, min_prob)
         z = calibration.SCORE_BIAS + sum(calibration.SCORE_WEIGHTS[k] * f[k] for k in names)
-        return 1 / (1 + math.exp(-z))
+        return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
 
     # 3. Evaluation.
     zipf: dict[str, float] = {}
     neg = [score(r) for r in ev if r["kind"] == "orig"]
     neg_base = [rare_share(r) for r in ev if r["kind"] == "orig"]
-    result: dict[str, object] = {"chosen": {"FREQ_DISCOUNT": discount, "MIN_GAIN": min_gain}}
+    result: dict[str, object] = {"chosen": {"FREQ_DISCOUNT": discount, "MIN_WORD_PROB": min_prob}}
     for rate in RATES:
         pos = [score(r) for r in ev if r["rate"] == rate]
         pos_base = [rare_share(r) for r in ev if r["rate"] == rate]
         at = [r for r in ev if r["kind"] == "orig" or r["rate"] == rate]
-        wm = word_eval(at, min_gain)
+        wm = word_eval(at, min_prob)
         bm = baseline_word_eval(at, zipf, 3.0)
         result[f"{int(rate * 100)}%"] = {
             "doc_auc": auc(pos, neg),
@@ -271,7 +308,9 @@ def analyse(args: argparse.Namespace) -> None:
         }
     result["calibration_block"] = {
         "FREQ_DISCOUNT": discount,
-        "MIN_GAIN": min_gain,
+        "WORD_BIAS": calibration.WORD_BIAS,
+        "WORD_WEIGHTS": calibration.WORD_WEIGHTS,
+        "MIN_WORD_PROB": calibration.MIN_WORD_PROB,
         "SCORE_BIAS": calibration.SCORE_BIAS,
         "SCORE_WEIGHTS": calibration.SCORE_WEIGHTS,
     }

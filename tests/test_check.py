@@ -92,8 +92,8 @@ def test_suspects_are_scored_and_thresholds_apply(scorer: Scorer, lexicon: Lexic
         assert len(s.candidates) == len(s.gains) == len(s.zipfs) > 0
         assert a.kinds[s.start] == "w"
     with_context = [s for s in scored if s.has_left_context]
-    assert len(flags_from(scored, min_gain=-1e9)) == len(with_context)
-    assert flags_from(scored, min_gain=1e9) == []
+    assert len(flags_from(scored, min_prob=-1.0)) == len(with_context)
+    assert flags_from(scored, min_prob=2.0) == []
 
 
 def test_check_report_contract_and_offsets(scorer: Scorer, lexicon: Lexicon) -> None:

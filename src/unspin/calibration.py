@@ -12,8 +12,18 @@ MAX_SUSPECT_SHARE = 0.35
 # Share of the unigram log-frequency difference removed from a candidate's gain (1 would
 # be pointwise mutual information; 0 the raw language-model preference).
 FREQ_DISCOUNT = 0.5
-# Minimum log-probability gain of the best candidate for a suspect to be flagged.
-MIN_GAIN = 2.0
+# Logistic model of P(substituted) for one suspect over detect.word_features(), and the
+# probability from which a suspect is flagged.
+WORD_BIAS = -4.0
+WORD_WEIGHTS: dict[str, float] = {
+    "surprisal": 0.2,
+    "best_adjusted_gain": 0.3,
+    "best_gain": 0.0,
+    "zipf_written": -0.3,
+    "zipf_best": 0.2,
+    "phrase": 0.0,
+}
+MIN_WORD_PROB = 0.5
 # Logistic model of P(spun) over detect.features().
 SCORE_BIAS = -3.0
 SCORE_WEIGHTS: dict[str, float] = {

@@ -24,8 +24,8 @@ from unspin.lexicon import Lexicon
 from unspin.scorer import Scorer
 from unspin.segment import WORD, Analysis, immutable_mask
 
-_LEFT_WORDS = 6  # context before a suspect
-_RIGHT_WORDS = 3  # words after it that must still fit
+_LEFT_WORDS = 5  # context before a suspect
+_RIGHT_WORDS = 2  # words after it that must still fit
 _MAX_PHRASE = 3
 
 
@@ -162,7 +162,7 @@ class Scored:
         return g - calibration.FREQ_DISCOUNT * math.log(10) * (z - self.zipf)
 
 
-def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 5) -> list[Scored]:
+def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 4) -> list[Scored]:
     """Find suspects and score their candidates (no thresholds applied)."""
     content = _content_positions(a)
     if not content:
@@ -203,21 +203,44 @@ def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 5)
     return out
 
 
-def flags_from(scored: list[Scored], *, min_gain: float | None = None) -> list[Flag]:
-    """Flag suspects whose best candidate explains the context clearly better."""
-    threshold = calibration.MIN_GAIN if min_gain is None else min_gain
+def word_features(s: Scored) -> dict[str, float]:
+    """What the word-level model sees for one suspect."""
+    adj = s.adjusted()
+    best = int(np.argmax(adj))
+    return {
+        "surprisal": s.surprisal,
+        "best_adjusted_gain": float(adj[best]),
+        "best_gain": float(s.gains[best]),
+        "zipf_written": s.zipf,
+        "zipf_best": s.zipfs[best],
+        "phrase": float(s.end - s.start > 1),
+    }
+
+
+def spun_probability(s: Scored) -> float:
+    """Calibrated probability that this suspect is a substitution (logistic model)."""
+    f = word_features(s)
+    z = calibration.WORD_BIAS + sum(w * f[k] for k, w in calibration.WORD_WEIGHTS.items())
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def flags_from(scored: list[Scored], *, min_prob: float | None = None) -> list[Flag]:
+    """Flag suspects the word model calls substitutions with probability >= ``min_prob``.
+
+    Each suggestion's confidence is that probability shared among the candidates by a
+    softmax over their frequency-adjusted gains."""
+    threshold = calibration.MIN_WORD_PROB if min_prob is None else min_prob
     flags = []
     for s in scored:
         if not s.has_left_context:
             continue  # with no context the LM judges frequency, not fit
-        adj = s.adjusted()
-        best = int(np.argmax(adj))
-        if adj[best] < threshold:
+        p = spun_probability(s)
+        if p < threshold:
             continue
-        logits = np.concatenate([[0.0], adj])
-        probs = np.exp(logits - logits.max())
-        probs /= probs.sum()
-        order = [int(i) for i in np.argsort(-adj)[:3] if adj[i] > 0]
+        adj = s.adjusted()
+        share = np.exp(adj - adj.max())
+        share /= share.sum()
+        order = [int(i) for i in np.argsort(-adj)[:3]]
         flags.append(
             Flag(
                 s.start,
@@ -225,7 +248,7 @@ def flags_from(scored: list[Scored], *, min_gain: float | None = None) -> list[F
                 s.surprisal,
                 tuple(
                     Suggestion(
-                        s.candidates[i], round(float(probs[i + 1]), 4), round(float(adj[i]), 3)
+                        s.candidates[i], round(float(p * share[i]), 4), round(float(adj[i]), 3)
                     )
                     for i in order
                 ),
@@ -258,7 +281,7 @@ def spin_score(feats: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def detect(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 5) -> Detection:
+def detect(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 4) -> Detection:
     """Flag spun words in ``a`` (stray sentences already left out)."""
     content = len(_content_positions(a))
     scored = score_suspects(a, scorer, lexicon, k=k)
