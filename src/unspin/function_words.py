@@ -22,5 +22,5 @@ FUNCTION_WORDS: frozenset[str] = frozenset(
     having do does did doing done will would shall should can could may might must ought
     need dare not n't never also too very just only even still already again ever quite
     rather s 's 're 've 'll 'd 'm
-    """.split()  # noqa: SIM905
+    """.split()
 )
