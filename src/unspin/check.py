@@ -104,7 +104,8 @@ def check(
         spin_score=round(found.spin_score, 4),
         sources=sources,
         substitutions=subs,
-        restored=restore(doc.text, list(subs), stray),
+        # A clean verdict keeps the words as written: the flags remain as evidence.
+        restored=restore(doc.text, [s for s in subs if spun or s.source_id], stray),
         text=doc.text,
         stray=stray,
         language=language,
