@@ -27,8 +27,7 @@ from spinner import Spinner, load_thesaurus
 from trace_bench import JaccardBaseline, load_articles
 
 from unspin import Archive, Document
-from unspin.segment import analyze
-from unspin.trace import trace_analysis
+from unspin.trace import trace
 
 DIGITS = re.compile(r"\d")
 WORDS = re.compile(r"[a-z]{4,}")
@@ -108,7 +107,7 @@ def main() -> None:
             hits = false_sources = 0
             for truth, text in copies + unseen:
                 t = time.perf_counter()
-                rep = trace_analysis("q", analyze(text), arc)
+                rep = trace(Document(id="q", text=text), arc)
                 lat["copy" if truth else "no-source"].append(time.perf_counter() - t)
                 top = rep.sources[0].id if rep.sources else None
                 if truth:
