@@ -45,35 +45,9 @@ class Result:
 
 
 def tiny_model(path: Path) -> Path:
-    """A two-layer Llama with random weights and a BPE tokeniser trained on the examples:
-    the check runs every stage, fast."""
-    import torch
-    from tokenizers.implementations import ByteLevelBPETokenizer
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from unspin.testing import build_tiny_lm
 
-    examples = resources.files("unspin") / "examples"
-    texts = [
-        json.loads(line)["text"]
-        for line in (examples / "originals.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(texts, vocab_size=300, special_tokens=["<s>", "</s>", "<pad>"])
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=bpe._tokenizer, bos_token="<s>", eos_token="</s>", pad_token="<pad>"
-    )
-    torch.manual_seed(1)
-    cfg = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-    )
-    LlamaForCausalLM(cfg).save_pretrained(path)
-    tok.save_pretrained(path)
-    return path
+    return build_tiny_lm(path, layers=1, hidden=16, seed=1)
 
 
 def bodies() -> list[dict[str, str]]:

@@ -492,32 +492,11 @@ def test_check_plumbing_bounds_and_model_failures(
 
 
 def make_tiny_model(path: Path) -> Path:
-    """A randomly initialised two-layer Llama with a byte-level BPE tokeniser trained on
-    the example articles: enough for every stage of the check to run."""
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    from tokenizers.implementations import ByteLevelBPETokenizer
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from unspin.testing import build_tiny_lm
 
-    bpe = ByteLevelBPETokenizer()
-    texts = [d.text for d in example_originals()]
-    bpe.train_from_iterator(texts, vocab_size=300, special_tokens=["<s>", "</s>", "<pad>"])
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe._tokenizer, bos_token="<s>", eos_token="</s>", pad_token="<pad>"
-    )
-    torch.manual_seed(1)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-    )
-    LlamaForCausalLM(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return build_tiny_lm(path, layers=1, hidden=16, seed=1)
 
 
 @pytest.fixture(scope="module")
