@@ -11,16 +11,14 @@ from functools import lru_cache
 
 from unspin import calibration
 from unspin.archive import Archive
-from unspin.clean import find_strays
 from unspin.detect import detect
 from unspin.document import Document
-from unspin.language import detect_language
 from unspin.lexicon import Lexicon
 from unspin.normalize import normalize
 from unspin.report import CheckReport, CheckSubstitution
 from unspin.scorer import Scorer
 from unspin.segment import analyze
-from unspin.trace import TRACE_THRESHOLD, restore, trace_analysis
+from unspin.trace import TRACE_THRESHOLD, prelude, restore, trace_analysis
 
 
 @lru_cache(maxsize=4)
@@ -45,21 +43,19 @@ def check(
     threshold: float = TRACE_THRESHOLD,
 ) -> CheckReport:
     """Flag spun words in ``doc``, suggest originals, score the document."""
-    if isinstance(doc, str):
-        doc = Document(id="text", text=doc)
-    stray = find_strays(doc.text, doc.title)
-    language = detect_language(restore(doc.text, [], stray))
-    if language != "en":
+    p = prelude(doc)
+    doc, stray = p.doc, p.stray
+    if not p.english:
         return CheckReport(
             id=doc.id,
             verdict="not-english",
             spin_score=0.0,
             sources=[],
             substitutions=[],
-            restored=restore(doc.text, [], stray),
+            restored=p.without_strays(),
             text=doc.text,
             stray=stray,
-            language=language,
+            language=p.language,
             evasions=normalize(doc.text).evasions,
         )
     scorer = scorer or load_scorer()
@@ -108,6 +104,6 @@ def check(
         restored=restore(doc.text, [s for s in subs if spun or s.source_id], stray),
         text=doc.text,
         stray=stray,
-        language=language,
+        language=p.language,
         evasions=full.norm.evasions,
     )

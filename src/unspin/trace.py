@@ -156,24 +156,47 @@ def trace_analysis(
     )
 
 
+@dataclass(frozen=True)
+class Prelude:
+    """What every check of a document starts with: its debris and its language."""
+
+    doc: Document
+    stray: list[Stray]
+    language: str
+
+    @property
+    def english(self) -> bool:
+        return self.language == "en"
+
+    def without_strays(self) -> str:
+        return restore(self.doc.text, [], self.stray)
+
+
+def prelude(doc: Document | str) -> Prelude:
+    """Find stray lines and the language of ``doc`` (a string becomes a document "text")."""
+    if isinstance(doc, str):
+        doc = Document(id="text", text=doc)
+    stray = find_strays(doc.text, doc.title)
+    return Prelude(doc, stray, detect_language(restore(doc.text, [], stray)))
+
+
 def trace(
     doc: Document | str, archive: Archive, *, threshold: float = TRACE_THRESHOLD
 ) -> TraceReport:
     """Find the sources of ``doc`` in ``archive`` and explain every change."""
-    if isinstance(doc, str):
-        doc = Document(id="text", text=doc)
-    stray = find_strays(doc.text, doc.title)
-    language = detect_language(restore(doc.text, [], stray))
-    if language != "en":
+    p = prelude(doc)
+    if not p.english:
         return TraceReport(
-            id=doc.id,
+            id=p.doc.id,
             verdict="not-english",
             sources=[],
             substitutions=[],
-            restored=restore(doc.text, [], stray),
-            text=doc.text,
-            stray=stray,
-            language=language,
-            evasions=normalize(doc.text).evasions,
+            restored=p.without_strays(),
+            text=p.doc.text,
+            stray=p.stray,
+            language=p.language,
+            evasions=normalize(p.doc.text).evasions,
         )
-    return trace_analysis(doc.id, analyze(doc.text), archive, threshold=threshold, stray=stray)
+    return trace_analysis(
+        p.doc.id, analyze(p.doc.text), archive, threshold=threshold, stray=p.stray
+    )
