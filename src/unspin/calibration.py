@@ -2,7 +2,9 @@
 
 Detection thresholds and the document-score model come from bench/detect_bench.py on
 ../shared/data/news (spun copies against their originals, a calibration split apart
-from the evaluation split). Re-fit with `make bench-detect`, which prints this block.
+from the evaluation split). Fitted with `python bench/detect_bench.py --data ../shared/data
+--n 40 --threads 1` (20 calibration articles x 4 versions); re-fit with `--analyse`, which
+prints the values as "calibration_block".
 """
 
 # Minimum LM surprisal (nats) for a single content word to become a suspect.
@@ -11,27 +13,28 @@ MIN_SURPRISAL = 6.0
 MAX_SUSPECT_SHARE = 0.35
 # Share of the unigram log-frequency difference removed from a candidate's gain (1 would
 # be pointwise mutual information; 0 the raw language-model preference).
-FREQ_DISCOUNT = 0.5
+FREQ_DISCOUNT = 1.0
 # Logistic model of P(substituted) for one suspect over detect.word_features(), and the
 # probability from which a suspect is flagged.
-WORD_BIAS = -4.0
+WORD_BIAS = -4.0527
 WORD_WEIGHTS: dict[str, float] = {
-    "surprisal": 0.2,
-    "best_adjusted_gain": 0.3,
-    "best_gain": 0.0,
-    "zipf_written": -0.3,
-    "zipf_best": 0.2,
-    "phrase": 0.0,
+    "surprisal": 0.2245,
+    "best_adjusted_gain": 0.0542,
+    "best_gain": 0.0306,
+    "zipf_written": 0.0431,
+    "zipf_best": 0.0567,
+    "phrase": -0.9685,
 }
-MIN_WORD_PROB = 0.5
+MIN_WORD_PROB = 0.825
 # Logistic model of P(spun) over detect.features().
-SCORE_BIAS = -3.0
+SCORE_BIAS = 10.1357
 SCORE_WEIGHTS: dict[str, float] = {
-    "flag_rate": 20.0,
-    "gain_sum_rate": 2.0,
-    "suspect_rate": 0.0,
-    "mean_top_adjusted": 0.0,
-    "mean_suspect_surprisal": 0.0,
+    "flag_rate": -7.5063,
+    "gain_sum_rate": 0.5614,
+    "suspect_rate": -76.4275,
+    "rare_rate": 6.1276,
+    "mean_top_adjusted": 0.1729,
+    "mean_suspect_surprisal": 1.174,
 }
 # Documents whose spin score reaches this are called spun.
 SPUN_THRESHOLD = 0.5

@@ -267,6 +267,7 @@ def features(flags: list[Flag], content_words: int, scored: list[Scored]) -> dic
         "flag_rate": len(flags) / n,
         "gain_sum_rate": sum(gains) / n,
         "suspect_rate": len(scored) / n,
+        "rare_rate": sum(s.zipf < 3.5 for s in scored) / n,
         "mean_top_adjusted": float(np.mean(top)) if top else 0.0,
         "mean_suspect_surprisal": float(np.mean(surp)) if surp else 0.0,
     }
@@ -284,6 +285,8 @@ def spin_score(feats: dict[str, float]) -> float:
 def detect(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 4) -> Detection:
     """Flag spun words in ``a`` (stray sentences already left out)."""
     content = len(_content_positions(a))
+    if content == 0:  # nothing a spinner could have touched
+        return Detection([], 0, features([], 0, []), 0.0)
     scored = score_suspects(a, scorer, lexicon, k=k)
     flags = flags_from(scored)
     feats = features(flags, content, scored)
