@@ -296,6 +296,7 @@ def cluster_cmd(
     id_field: IdField = "id",
     encoding: Encoding = "utf-8",
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+    strict: Strict = False,
 ) -> None:
     """Group spun variants of one text across a crawl, name each group's root, and
     summarise who copies whom per site."""
@@ -314,6 +315,10 @@ def cluster_cmd(
         archive=str(archive) if archive else None,
         workers=workers or None,
     )
+    if use_ray or ray_address:
+        from unspin.cluster_ray import check_ray
+
+        check_ray(inputs)
     problems = _Problems()
 
     def on_skip(s: object) -> None:
@@ -342,8 +347,8 @@ def cluster_cmd(
         write_result(result, str(out_path), str(sites_path) if sites_path else None)
         print_summary(err, result)
     err.print(f"wrote {result.n_clusters:,} clusters to {out_path}", soft_wrap=True)
-    if problems.count:
-        raise typer.Exit(1)
+    problems.docs = result.documents
+    problems.finish(strict)
 
 
 @app.command("demo")

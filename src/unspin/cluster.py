@@ -1,0 +1,1055 @@
+"""Map spinning campaigns across a crawl: every group of spun variants of one text, its
+root, and who copies whom per site.
+
+The pipeline is a chain of plain functions so that the local runner below and the Ray
+runner (:mod:`unspin.cluster_ray`) run the same code and give the same clusters:
+
+1. :func:`sketch` -- one document: stray lines (:func:`unspin.clean.find_strays`) left
+   out, the MinHash signature of its immutable skeleton and its LSH band keys
+   (:mod:`unspin.fingerprint`), site and date.
+2. :func:`candidate_pairs` -- documents sharing a band key, kept when their estimated
+   Jaccard is at least ``min_jaccard``. Buckets with more than ``max_bucket`` members are
+   skipped (and counted): a key shared by that many documents is boilerplate, and true
+   copies also share other bands.
+3. :func:`plan` -- candidate pairs grouped into connected components (union-find).
+4. :func:`verify_component` -- inside one component, each document is first aligned with
+   the component's most likely root, then the remaining candidate pairs are aligned
+   until their documents are connected. A pair is a copy by the rule trace uses:
+   :attr:`Alignment.score <unspin.align.Alignment.score>` at least ``threshold``
+   (:data:`unspin.trace.TRACE_THRESHOLD`) in either direction. Verified pairs are joined
+   by union-find; each group of two or more documents is a :class:`Cluster`.
+5. Root: the least spun member: the earliest when every member has a date; else the
+   one whose words are the most common English (wordfreq's unigram model, if installed:
+   a spinner's synonyms are rarer than the words they replace); else the one sharing
+   the most words with the other members (a source shares every word each of its spins
+   kept); ties by input order. Every other member is aligned with the root and its substitutions
+   listed (offsets into that member's text).
+6. :func:`site_stats` -- per site (URL host): pages, clusters, roots, spun copies, their
+   share, and whose pages they copy.
+
+Documents are numbered by input position (``key``); a repeated id keeps its first
+document and the others are reported as skipped.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import json
+import multiprocessing as mp
+import os
+import signal
+import tempfile
+import time
+from array import array
+from bisect import bisect_left
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from multiprocessing.pool import AsyncResult, Pool
+from typing import IO, Any, TypeVar
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from unspin.align import Alignment, align
+from unspin.archive import Archive
+from unspin.clean import find_strays
+from unspin.document import Document
+from unspin.fingerprint import FingerprintParams, fingerprint
+from unspin.readers import ReadOptions, ReadProblem, read_inputs
+from unspin.report import Source
+from unspin.segment import NUMBER, WORD, Analysis, analyze
+from unspin.trace import TRACE_THRESHOLD, _substitutions, _Verified, trace_analysis
+
+# Candidate pairs need at least this estimated Jaccard over immutable shingles. Spun
+# copies of news articles sit at 0.56 or more (1st percentile, 70% of words spun, clauses
+# swapped, sentences dropped), two spins of one text at 0.4 or more; unrelated articles
+# that collide in a band sit around 0.1 (bench/cluster_bench.py).
+DEFAULT_MIN_JACCARD = 0.25
+# Band buckets larger than this are skipped: boilerplate shared by many pages.
+DEFAULT_MAX_BUCKET = 200
+# Root choice compares a member's words with at most this many other members.
+_CENTRALITY_SAMPLE = 64
+# Two documents whose sentence counts multiply to more than this are not aligned (the
+# sentence similarity matrix would not fit in memory); they count as not verified.
+_MAX_ALIGN_CELLS = 25_000_000
+# Document keys: input number in the high bits, record number in the low bits.
+KEY_SHIFT = 40
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    threshold: float = TRACE_THRESHOLD
+    min_jaccard: float = DEFAULT_MIN_JACCARD
+    max_bucket: int = DEFAULT_MAX_BUCKET
+    params: FingerprintParams = field(default_factory=FingerprintParams)
+    archive: str | None = None  # trace each cluster's root to this archive
+    # Undated clusters: the root is the member whose words are the most common English
+    # (wordfreq's unigram model, installed with the check extra), if installed.
+    frequency: bool = True
+    workers: int | None = None  # local runner: processes (default: one per core)
+    batch_size: int = 64  # documents per task
+
+
+# -- 1. sketch -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """What clustering keeps of a document until candidates are known."""
+
+    key: int  # input position, see KEY_SHIFT
+    id: str
+    url: str | None
+    site: str | None
+    date: str | None
+    n_words: int
+    strays: tuple[tuple[int, int], ...]  # stray lines left out (input offsets)
+    signature: np.ndarray  # uint32[num_perm]
+    band_keys: np.ndarray  # int64[bands]; empty when the text has nothing to sketch
+
+
+def site_of(url: str | None) -> str | None:
+    """The host of ``url``, lowercased, without a leading ``www.``."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def prepared(text: str, strays: Sequence[tuple[int, int]]) -> Analysis:
+    """The analysis of ``text`` with the stray lines left out, as every stage sees it."""
+    return analyze(text).without(list(strays))
+
+
+def sketch(doc: Document, key: int = 0, params: FingerprintParams | None = None) -> Sketch:
+    """Sketch one document (stray lines left out, as trace does)."""
+    params = params or FingerprintParams()
+    strays = tuple((x.start, x.end) for x in find_strays(doc.text, doc.title))
+    a = prepared(doc.text, strays)
+    fp = fingerprint(a, params)
+    return Sketch(
+        key=key,
+        id=doc.id,
+        url=doc.url,
+        site=site_of(doc.url),
+        date=doc.date,
+        n_words=a.n_words,
+        strays=strays,
+        signature=fp.signature,
+        band_keys=np.asarray(fp.band_keys, dtype=np.int64),
+    )
+
+
+@dataclass(frozen=True)
+class Skipped:
+    key: int
+    origin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason}"
+
+
+class SketchTable:
+    """Sketches of a whole crawl as columns, ordered by key; collects them in any order.
+
+    :meth:`finish` sorts by key and drops every document whose id an earlier document
+    already has (returned as :class:`Skipped`), so the runners agree whatever order their
+    sketches arrive in.
+    """
+
+    def __init__(self, params: FingerprintParams) -> None:
+        self.params = params
+        # Collected columns (arrival order); signatures and band keys as raw bytes.
+        self._keys: list[int] = []
+        self._ids: list[str] = []
+        self._urls: list[str | None] = []
+        self._sites: list[str | None] = []
+        self._dates: list[str | None] = []
+        self._strays: list[tuple[tuple[int, int], ...]] = []
+        self._origins: list[str] = []
+        self._sigs = bytearray()
+        self._bands = bytearray()
+        self._shared: dict[str, str] = {}  # one object per distinct site or date
+        # Finished columns (key order).
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.ids: list[str] = []
+        self.urls: list[str | None] = []
+        self.sites: list[str | None] = []
+        self.dates: list[str | None] = []
+        self.strays: list[tuple[tuple[int, int], ...]] = []
+        self.signatures = np.zeros((0, params.num_perm), dtype=np.uint32)
+        self.band_keys = np.zeros((0, params.bands), dtype=np.int64)
+        self.has_bands = np.zeros(0, dtype=bool)
+
+    def add(self, s: Sketch, origin: str = "") -> None:
+        p = self.params
+        self._keys.append(s.key)
+        self._ids.append(s.id)
+        self._urls.append(s.url)
+        self._sites.append(self._shared.setdefault(s.site, s.site) if s.site else None)
+        self._dates.append(self._shared.setdefault(s.date, s.date) if s.date else None)
+        self._strays.append(s.strays or ())
+        self._origins.append(origin)
+        self._sigs += np.asarray(s.signature, dtype=np.uint32).tobytes()
+        bands = np.asarray(s.band_keys, dtype=np.int64)
+        self._bands += (bands if len(bands) else np.zeros(p.bands, dtype=np.int64)).tobytes()
+
+    def finish(self) -> list[Skipped]:
+        p = self.params
+        order = np.argsort(np.array(self._keys, dtype=np.int64), kind="stable")
+        first: dict[str, str] = {}
+        keep: list[int] = []
+        skipped: list[Skipped] = []
+        for i in order.tolist():
+            doc_id, origin = self._ids[i], self._origins[i]
+            if doc_id in first:
+                reason = f"duplicate id {doc_id!r} (first at {first[doc_id]})"
+                skipped.append(Skipped(self._keys[i], origin or doc_id, reason))
+                continue
+            first[doc_id] = origin or doc_id
+            keep.append(i)
+        del first
+        idx = np.array(keep, dtype=np.int64)
+        self.keys = np.array(self._keys, dtype=np.int64)[idx]
+        self.ids = [self._ids[i] for i in keep]
+        self.urls = [self._urls[i] for i in keep]
+        self.sites = [self._sites[i] for i in keep]
+        self.dates = [self._dates[i] for i in keep]
+        self.strays = [self._strays[i] for i in keep]
+        self.signatures = np.frombuffer(self._sigs, dtype=np.uint32).reshape(-1, p.num_perm)[idx]
+        self.band_keys = np.frombuffer(self._bands, dtype=np.int64).reshape(-1, p.bands)[idx]
+        self.has_bands = np.asarray(self.band_keys.any(axis=1), dtype=bool)
+        self._keys, self._ids, self._urls, self._sites, self._dates = [], [], [], [], []
+        self._strays, self._origins = [], []
+        self._sigs, self._bands = bytearray(), bytearray()
+        return skipped
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+# -- 2. candidates -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidates:
+    pairs: np.ndarray  # int64 (m, 2): row indices into the table, first < second
+    jaccard: np.ndarray  # float64 (m,): estimated Jaccard of each pair
+    colliding_pairs: int  # distinct pairs sharing a band, before the Jaccard filter
+    skipped_buckets: int  # buckets over max_bucket
+    largest_bucket: int
+
+
+def candidate_pairs(
+    band_keys: np.ndarray,
+    signatures: np.ndarray,
+    has_bands: np.ndarray | None = None,
+    *,
+    min_jaccard: float = DEFAULT_MIN_JACCARD,
+    max_bucket: int = DEFAULT_MAX_BUCKET,
+) -> Candidates:
+    """Pairs of rows that share a band key and whose estimated Jaccard is high enough.
+
+    One band at a time (memory: a few arrays of ``n``), codes of pairs merged at the end."""
+    n, n_bands = band_keys.shape
+    empty = Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0), 0, 0, 0)
+    rows_all = np.flatnonzero(has_bands) if has_bands is not None else np.arange(n)
+    if len(rows_all) < 2:
+        return empty
+    skipped = largest = 0
+    codes: list[np.ndarray] = []
+    for band in range(n_bands):
+        vals = band_keys[rows_all, band]
+        order = np.argsort(vals, kind="stable")  # stable: rows ascending inside a bucket
+        vals, rows = vals[order], rows_all[order]
+        new = np.ones(len(rows), dtype=bool)
+        new[1:] = vals[1:] != vals[:-1]
+        starts = np.flatnonzero(new)
+        sizes = np.diff(np.append(starts, len(rows)))
+        largest = max(largest, int(sizes.max()))
+        skipped += int((sizes > max_bucket).sum())
+        for k in np.unique(sizes[(sizes >= 2) & (sizes <= max_bucket)]):
+            i, j = np.triu_indices(int(k), 1)
+            base = starts[sizes == k][:, None]
+            a, b = rows[base + i[None, :]].ravel(), rows[base + j[None, :]].ravel()
+            codes.append(a.astype(np.int64) * n + b)  # a < b
+        if len(codes) > 64:
+            codes = [np.unique(np.concatenate(codes))]
+    if not codes:
+        return Candidates(empty.pairs, empty.jaccard, 0, skipped, largest)
+    code = np.unique(np.concatenate(codes))
+    pairs = np.stack([code // n, code % n], axis=1)
+    jac = np.empty(len(pairs))
+    for s in range(0, len(pairs), 65536):
+        p = pairs[s : s + 65536]
+        jac[s : s + 65536] = (signatures[p[:, 0]] == signatures[p[:, 1]]).mean(axis=1)
+    keep_p = jac >= min_jaccard
+    return Candidates(pairs[keep_p], jac[keep_p], len(pairs), skipped, largest)
+
+
+# -- 3. components -------------------------------------------------------------------------------
+
+
+class UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        p = self.parent
+        while p[x] != x:
+            p[x] = p[p[x]]
+            x = p[x]
+        return x
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if rb < ra:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        return True
+
+
+@dataclass(frozen=True)
+class Component:
+    """Rows of the table connected by candidate pairs, and the pairs (local indices into
+    ``rows``, most similar first)."""
+
+    rows: tuple[int, ...]
+    edges: tuple[tuple[int, int], ...]
+
+
+def plan(cands: Candidates, n: int) -> list[Component]:
+    """Connected components of the candidate graph, ordered by their first row."""
+    uf = UnionFind(n)
+    for a, b in cands.pairs.tolist():
+        uf.union(a, b)
+    members: dict[int, list[int]] = {}
+    for r in sorted({int(x) for x in cands.pairs.reshape(-1)}):
+        members.setdefault(uf.find(r), []).append(r)
+    edges: dict[int, list[tuple[float, int, int]]] = {}
+    for (a, b), j in zip(cands.pairs.tolist(), cands.jaccard.tolist(), strict=True):
+        edges.setdefault(uf.find(a), []).append((-j, a, b))
+    out = []
+    for root in sorted(members, key=lambda r: members[r][0]):
+        rows = members[root]
+        local = {r: i for i, r in enumerate(rows)}
+        es = sorted(edges[root])
+        out.append(Component(tuple(rows), tuple((local[a], local[b]) for _, a, b in es)))
+    return out
+
+
+# -- 4./5. verification, root, substitutions ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateDoc:
+    """A document of a component, with its text, as verification needs it."""
+
+    key: int
+    id: str
+    text: str
+    url: str | None = None
+    site: str | None = None
+    date: str | None = None
+    strays: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    key: int
+    url: str | None
+    site: str | None
+    date: str | None
+    # Against the root (None for the root itself): Alignment.score, coverage, reused.
+    score: float | None = None
+    coverage: float | None = None
+    reused: float | None = None
+    substitutions: tuple[tuple[int, int, str, str], ...] = ()  # start, end, text, original
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "site": self.site,
+            "date": self.date,
+            "score": self.score,
+            "coverage": self.coverage,
+            "reused": self.reused,
+            "substitutions": [
+                {"start": s, "end": e, "text": t, "original": o}
+                for s, e, t, o in self.substitutions
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Spun variants of one text. ``members`` starts with the root, then input order."""
+
+    members: tuple[Member, ...]
+    root_by: str  # "date", "frequency" or "coverage"
+    sources: tuple[Source, ...] | None = None  # the root traced to an archive, if given
+
+    @property
+    def root(self) -> Member:
+        return self.members[0]
+
+    def to_dict(self, cluster_id: int) -> dict[str, Any]:
+        root = self.root
+        d: dict[str, Any] = {
+            "cluster": cluster_id,
+            "size": len(self.members),
+            "root": root.id,
+            "members": [m.id for m in self.members],
+            "root_by": self.root_by,
+            "root_url": root.url,
+            "root_site": root.site,
+            "root_date": root.date,
+            "sites": sorted({m.site for m in self.members if m.site}),
+            "variants": [m.to_dict() for m in self.members[1:]],
+        }
+        if self.sources is not None:
+            d["sources"] = [asdict(s) for s in self.sources]
+        return d
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """An ISO date or date-time as a naive UTC datetime; None if absent or unparseable."""
+    if not value:
+        return None
+    v = value.strip()
+    if v.endswith("Z"):
+        v = v[:-1] + "+00:00"
+    try:
+        d = datetime.fromisoformat(v)
+    except ValueError:
+        return None
+    if d.tzinfo is not None:
+        d = d.astimezone(UTC).replace(tzinfo=None)
+    return d
+
+
+def _words(a: Analysis) -> Counter[str]:
+    return Counter(
+        a.tokens[k] for i, j in a.sentences for k in range(i, j) if a.kinds[k] in (WORD, NUMBER)
+    )
+
+
+def _coverage_rank(words: list[Counter[str]]) -> list[float]:
+    """For each document, the mean number of the other documents' words (counted with
+    repeats) that it also has. A source shares with each spin every word the spin kept;
+    two spins share only the words both kept (and any synonym both happened to pick), so
+    the source ranks first."""
+    sample = list(range(min(len(words), _CENTRALITY_SAMPLE)))
+    out = []
+    for i, w in enumerate(words):
+        shared = [sum((w & words[o]).values()) for o in sample if o != i]
+        out.append(sum(shared) / len(shared) if shared else 0.0)
+    return out
+
+
+@functools.cache
+def _zipf() -> Callable[[str], float] | None:
+    """wordfreq's Zipf frequency of an English word, or None without wordfreq."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        return None
+
+    def zipf(word: str) -> float:
+        return float(zipf_frequency(word, "en"))
+
+    return zipf
+
+
+def _plainness(a: Analysis, zipf: Callable[[str], float]) -> float:
+    """Mean Zipf frequency of the words: a spinner's synonyms are rarer than the words
+    they replace ("animate being" for "giant"), so the least spun text scores highest."""
+    words = [a.tokens[k] for i, j in a.sentences for k in range(i, j) if a.kinds[k] == WORD]
+    return sum(map(zipf, words)) / len(words) if words else 0.0
+
+
+def _too_big(a: Analysis, b: Analysis) -> bool:
+    return len(a.sentences) * len(b.sentences) > _MAX_ALIGN_CELLS
+
+
+def verify(
+    a: Analysis, b: Analysis, threshold: float = TRACE_THRESHOLD
+) -> tuple[Alignment, bool] | None:
+    """Whether ``a`` and ``b`` are copies of one another: ``a`` aligned with ``b`` (or,
+    failing that, ``b`` with ``a``) scores at least ``threshold``. Returns the passing
+    alignment and whether ``a`` was the copy side, or None."""
+    if _too_big(a, b):
+        return None
+    ab = align(a, b)
+    if ab.score >= threshold:
+        return ab, True
+    ba = align(b, a)
+    if ba.score >= threshold:
+        return ba, False
+    return None
+
+
+_ARCHIVES: dict[str, Archive] = {}
+
+
+def _archive(path: str) -> Archive:
+    """One open archive per process and path (workers open their own)."""
+    if path not in _ARCHIVES:
+        _ARCHIVES[path] = Archive(path)
+    return _ARCHIVES[path]
+
+
+def verify_component(
+    docs: Sequence[CandidateDoc],
+    edges: Sequence[tuple[int, int]],
+    options: ClusterOptions | None = None,
+) -> list[Cluster]:
+    """Clusters among ``docs`` (ordered by key) linked by candidate ``edges`` (local
+    indices, most similar first)."""
+    opts = options or ClusterOptions()
+    n = len(docs)
+    an = [prepared(d.text, d.strays) for d in docs]
+    dates = [parse_date(d.date) for d in docs]
+    cover = _coverage_rank([_words(a) for a in an])
+    zipf = _zipf() if opts.frequency else None
+    plain = [_plainness(a, zipf) for a in an] if zipf else None
+
+    def ranked(rows: Iterable[int]) -> tuple[list[int], str]:
+        """Best root first, and what decided: dates when every one of ``rows`` has one
+        (a missing date could be the earliest), else word frequency, else coverage."""
+        rows = list(rows)
+        if all(dates[i] is not None for i in rows):
+            return sorted(rows, key=lambda i: (dates[i], -cover[i], docs[i].key)), "date"
+        if plain is not None:
+            return sorted(rows, key=lambda i: (-plain[i], -cover[i], docs[i].key)), "frequency"
+        return sorted(rows, key=lambda i: (-cover[i], docs[i].key)), "coverage"
+
+    order, _ = ranked(range(n))
+    uf = UnionFind(n)
+    cache: dict[tuple[int, int], Alignment] = {}  # (copy, source) -> alignment
+
+    def accept(i: int, j: int) -> bool:
+        v = verify(an[i], an[j], opts.threshold)
+        if v is None:
+            return False
+        aln, forward = v
+        cache[(i, j) if forward else (j, i)] = aln
+        return True
+
+    top = order[0]
+    for m in order[1:]:
+        if accept(m, top):
+            uf.union(m, top)
+    for i, j in edges:
+        if uf.find(i) != uf.find(j) and accept(i, j):
+            uf.union(i, j)
+
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(uf.find(i), []).append(i)
+    out = []
+    for g in groups.values():
+        if len(g) < 2:
+            continue
+        best, root_by = ranked(g)
+        root = best[0]
+        members = [_member(docs[root])]
+        for m in sorted((i for i in g if i != root), key=lambda i: docs[i].key):
+            aln = cache.get((m, root))
+            if aln is None:
+                aln = align(an[m], an[root]) if not _too_big(an[m], an[root]) else None
+            members.append(_member(docs[m], an[m], docs[root], an[root], aln))
+        sources: tuple[Source, ...] | None = None
+        if opts.archive:
+            rep = trace_analysis(docs[root].id, an[root], _archive(opts.archive))
+            sources = tuple(rep.sources)
+        out.append(Cluster(tuple(members), root_by, sources))
+    return out
+
+
+def _member(
+    d: CandidateDoc,
+    a: Analysis | None = None,
+    root: CandidateDoc | None = None,
+    ra: Analysis | None = None,
+    aln: Alignment | None = None,
+) -> Member:
+    if a is None or root is None or ra is None:
+        return Member(d.id, d.key, d.url, d.site, d.date)
+    if aln is None:  # too large to align
+        return Member(d.id, d.key, d.url, d.site, d.date, 0.0, 0.0, 0.0)
+    v = _Verified(root.id, None, root.url, ra, aln)
+    subs = _substitutions(a, v, {p.copy_sentence for p in aln.pairs})
+    subs.sort(key=lambda s: s.start)
+    return Member(
+        d.id,
+        d.key,
+        d.url,
+        d.site,
+        d.date,
+        round(aln.score, 4),
+        round(aln.coverage, 4),
+        round(aln.reused, 4),
+        tuple((s.start, s.end, s.text, s.original) for s in subs),
+    )
+
+
+# -- 6. site statistics -------------------------------------------------------------------------
+
+
+@dataclass
+class SiteStats:
+    site: str
+    pages: int = 0  # documents from this site
+    clusters: int = 0  # clusters with a page from this site
+    roots: int = 0  # clusters whose root is on this site
+    copies: int = 0  # pages that are a cluster's non-root member
+    copied_from: Counter[str] = field(default_factory=Counter)  # root site -> copies
+
+    @property
+    def share_spun(self) -> float:
+        return self.copies / self.pages if self.pages else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "pages": self.pages,
+            "clusters": self.clusters,
+            "roots": self.roots,
+            "copies": self.copies,
+            "share_spun": round(self.share_spun, 4),
+            "copied_from": dict(self.copied_from.most_common()),
+        }
+
+
+def site_stats(pages: Iterable[str | None], clusters: Iterable[dict[str, Any]]) -> list[SiteStats]:
+    """Per-site statistics from the documents' sites and the cluster records; sites
+    with the most copies first."""
+    stats: dict[str, SiteStats] = {}
+
+    def get(site: str) -> SiteStats:
+        if site not in stats:
+            stats[site] = SiteStats(site)
+        return stats[site]
+
+    for s in pages:
+        if s:
+            get(s).pages += 1
+    for c in clusters:
+        root_site = c.get("root_site")
+        if root_site:
+            get(root_site).roots += 1
+        for s in c.get("sites", []):
+            get(s).clusters += 1
+        for v in c.get("variants", []):
+            if v.get("site"):
+                st = get(v["site"])
+                st.copies += 1
+                st.copied_from[root_site or "(unknown)"] += 1
+    return sorted(stats.values(), key=lambda s: (-s.copies, -s.pages, s.site))
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClusterResult:
+    """The outcome of a run. Cluster records are kept in a temporary file and read back
+    in order by :meth:`records`; close the result (or use it as a context manager)."""
+
+    documents: int  # documents clustered (read and not skipped)
+    skipped: list[Skipped]
+    sites: list[SiteStats]
+    n_clusters: int
+    clustered_documents: int
+    largest: list[tuple[str, int]]  # (root id, size), largest first
+    stats: dict[str, Any]  # candidate search counts (the same for both runners)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (wall)
+    _spill: IO[bytes] | None = field(default=None, repr=False)
+    _index: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Cluster records (``Cluster.to_dict``), numbered 1.. in input order of roots."""
+        if self._spill is None:
+            return
+        for cid, (_, offset, length) in enumerate(self._index, start=1):
+            self._spill.seek(offset)
+            rec: dict[str, Any] = json.loads(self._spill.read(length))
+            rec["cluster"] = cid
+            yield rec
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+
+    def __enter__(self) -> ClusterResult:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+Progress = Callable[[str, int], None]  # (stage, documents done since last call)
+
+
+class ClusterSink:
+    """Collects clusters (in any order) into a temporary file and builds the result."""
+
+    def __init__(self) -> None:
+        self.spill: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self.started = time.perf_counter()
+        self.timings: dict[str, float] = {}
+        self.index: list[tuple[int, int, int]] = []
+        self.largest: list[tuple[int, int, str]] = []  # heap of (size, -root key, root id)
+
+    def add_record(self, root_key: int, record: dict[str, Any]) -> None:
+        data = json.dumps(record, ensure_ascii=False).encode()
+        self.spill.seek(0, os.SEEK_END)
+        offset = self.spill.tell()
+        self.spill.write(data)
+        self.index.append((root_key, offset, len(data)))
+        item = (int(record["size"]), -root_key, str(record["root"]))
+        if len(self.largest) < 10:
+            heapq.heappush(self.largest, item)
+        else:
+            heapq.heappushpop(self.largest, item)
+
+    def add(self, cluster: Cluster) -> None:
+        self.add_record(cluster.root.key, cluster.to_dict(0))
+
+    def result(
+        self, table: SketchTable, skipped: list[Skipped], stats: dict[str, Any]
+    ) -> ClusterResult:
+        self.index.sort()
+        res = ClusterResult(
+            documents=len(table),
+            skipped=sorted(skipped, key=lambda s: s.key),
+            sites=[],
+            n_clusters=len(self.index),
+            clustered_documents=0,
+            largest=[(rid, size) for size, _, rid in sorted(self.largest, reverse=True)],
+            stats=stats,
+            timings=self.timings,
+            _spill=self.spill,
+            _index=self.index,
+        )
+        recs = list(_light(res.records()))
+        res.clustered_documents = sum(r["size"] for r in recs)
+        res.sites = site_stats(table.sites, recs)
+        self.timings["verify"] = time.perf_counter() - self.started
+        return res
+
+
+def _light(records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Records without substitutions: what site statistics need."""
+    for r in records:
+        r["variants"] = [{"site": v.get("site")} for v in r["variants"]]
+        yield r
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _windowed(
+    pool: Pool | None, fn: Callable[[T], R], items: Iterable[T], window: int
+) -> Iterator[R]:
+    """``fn`` over ``items`` in order, at most ``window`` tasks in flight (so the input is
+    read only as fast as it is processed); in this process when ``pool`` is None."""
+    if pool is None:
+        for it in items:
+            yield fn(it)
+        return
+    pending: deque[AsyncResult[R]] = deque()
+    for it in items:
+        pending.append(pool.apply_async(fn, (it,)))
+        if len(pending) >= window:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
+def _batched(items: Iterable[T], n: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for it in items:
+        batch.append(it)
+        if len(batch) >= n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def numbered(
+    inputs: Sequence[str], opts: ReadOptions | None = None
+) -> Iterator[tuple[int, Document | ReadProblem]]:
+    """What :func:`unspin.readers.read_inputs` yields, with each item's key."""
+    for n, item in enumerate(inputs):
+        for k, it in enumerate(read_inputs([item], opts)):
+            yield (n << KEY_SHIFT) | k, it
+
+
+def _sketch_batch(args: tuple[list[tuple[int, Document]], FingerprintParams]) -> list[Sketch]:
+    batch, params = args
+    return [sketch(d, k, params) for k, d in batch]
+
+
+def _verify_batch(
+    args: tuple[list[tuple[list[CandidateDoc], tuple[tuple[int, int], ...]]], ClusterOptions],
+) -> list[Cluster]:
+    jobs, opts = args
+    out: list[Cluster] = []
+    for docs, edges in jobs:
+        out.extend(verify_component(docs, edges, opts))
+    return out
+
+
+class _TextSpill:
+    """Texts of every document, on disk until verification needs some of them back.
+    Texts come in key order; 24 bytes per document stay in memory."""
+
+    def __init__(self) -> None:
+        self.f: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self.keys = array("q")
+        self.offsets = array("q")
+        self.lengths = array("q")
+
+    def put(self, key: int, text: str) -> None:
+        if self.keys and key <= self.keys[-1]:
+            raise ValueError("document keys must increase in input order")
+        data = text.encode("utf-8", "surrogatepass")
+        self.keys.append(key)
+        self.offsets.append(self.f.tell())
+        self.lengths.append(len(data))
+        self.f.write(data)
+
+    def get(self, key: int) -> str:
+        i = bisect_left(self.keys, key)
+        if i == len(self.keys) or self.keys[i] != key:
+            raise KeyError(key)
+        self.f.seek(self.offsets[i])
+        data = self.f.read(self.lengths[i])
+        self.f.seek(0, os.SEEK_END)
+        return data.decode("utf-8", "surrogatepass")
+
+    def close(self) -> None:
+        self.f.close()
+
+
+def candidate_docs(
+    table: SketchTable, comp: Component, text: Callable[[int], str]
+) -> list[CandidateDoc]:
+    """The documents of ``comp`` with their texts (``text(key)``)."""
+    out = []
+    for r in comp.rows:
+        key = int(table.keys[r])
+        out.append(
+            CandidateDoc(
+                key=key,
+                id=table.ids[r],
+                text=text(key),
+                url=table.urls[r],
+                site=table.sites[r],
+                date=table.dates[r],
+                strays=table.strays[r],
+            )
+        )
+    return out
+
+
+def find_candidates(
+    table: SketchTable, opts: ClusterOptions
+) -> tuple[list[Component], dict[str, Any]]:
+    """Components of the candidate graph over ``table``, and counts for the summary."""
+    cands = candidate_pairs(
+        table.band_keys,
+        table.signatures,
+        table.has_bands,
+        min_jaccard=opts.min_jaccard,
+        max_bucket=opts.max_bucket,
+    )
+    comps = plan(cands, len(table))
+    stats = {
+        "colliding_pairs": cands.colliding_pairs,
+        "candidate_pairs": len(cands.pairs),
+        "skipped_buckets": cands.skipped_buckets,
+        "largest_bucket": cands.largest_bucket,
+        "components": len(comps),
+        "candidate_documents": sum(len(c.rows) for c in comps),
+        "unsketched_documents": int((~table.has_bands).sum()),
+    }
+    return comps, stats
+
+
+def cluster_documents(
+    items: Iterable[tuple[int, Document | ReadProblem]] | Iterable[Document | ReadProblem],
+    options: ClusterOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    on_skip: Callable[[Skipped], None] | None = None,
+) -> ClusterResult:
+    """Cluster documents on this machine: sketching and verification in
+    ``options.workers`` processes, everything else in this one.
+
+    ``items`` are documents or read problems, or ``(key, item)`` pairs as
+    :func:`numbered` yields them (keys order the input: use them to get the same cluster
+    numbers as the Ray runner). Read problems and repeated ids are reported through
+    ``on_skip`` as they are met and listed in the result.
+    """
+    opts = options or ClusterOptions()
+    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
+    table = SketchTable(opts.params)
+    texts = _TextSpill()
+    skipped: list[Skipped] = []
+    first: dict[str, str] = {}
+
+    def skip(s: Skipped) -> None:
+        skipped.append(s)
+        if on_skip:
+            on_skip(s)
+
+    def docs() -> Iterator[tuple[int, Document]]:
+        for n, it in enumerate(items):
+            key, item = it if isinstance(it, tuple) else (n, it)
+            if isinstance(item, ReadProblem):
+                skip(Skipped(key, item.origin, item.message))
+                continue
+            if item.id in first:
+                where = item.origin or item.id
+                skip(
+                    Skipped(
+                        key,
+                        where,
+                        f"duplicate id {item.id!r} (first at {first[item.id]})",
+                    )
+                )
+                continue
+            first[item.id] = item.origin or item.id
+            texts.put(key, item.text)
+            yield key, item
+
+    pool: Pool | None = None
+    t0 = time.perf_counter()
+    try:
+        if workers > 1:
+            ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+            pool = ctx.Pool(workers, initializer=_ignore_sigint)
+        batches = ((b, opts.params) for b in _batched(docs(), max(1, opts.batch_size)))
+        for sketches in _windowed(pool, _sketch_batch, batches, 4 * workers):
+            for s in sketches:
+                table.add(s)
+            if progress:
+                progress("sketch", len(sketches))
+        first.clear()
+        for dup in table.finish():  # none: repeated ids were dropped on reading
+            skip(dup)
+
+        t1 = time.perf_counter()
+        comps, stats = find_candidates(table, opts)
+        sink = ClusterSink()
+        sink.timings.update(sketch=t1 - t0, candidates=sink.started - t1)
+
+        def jobs() -> Iterator[
+            tuple[list[tuple[list[CandidateDoc], tuple[tuple[int, int], ...]]], ClusterOptions]
+        ]:
+            batch: list[tuple[list[CandidateDoc], tuple[tuple[int, int], ...]]] = []
+            size = 0
+            for c in comps:
+                batch.append((candidate_docs(table, c, texts.get), c.edges))
+                size += len(c.rows)
+                if size >= opts.batch_size:
+                    yield batch, opts
+                    batch, size = [], 0
+            if batch:
+                yield batch, opts
+
+        for clusters in _windowed(pool, _verify_batch, jobs(), 4 * workers):
+            done = 0
+            for c in clusters:
+                sink.add(c)
+                done += len(c.members)
+            if progress:
+                progress("verify", done)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        texts.close()
+    return sink.result(table, skipped, stats)
+
+
+def cluster_inputs(
+    inputs: Sequence[str],
+    read_options: ReadOptions | None = None,
+    options: ClusterOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    on_skip: Callable[[Skipped], None] | None = None,
+) -> ClusterResult:
+    """:func:`cluster_documents` over files, directories or ``-`` (stdin)."""
+    return cluster_documents(
+        numbered(inputs, read_options), options, progress=progress, on_skip=on_skip
+    )
+
+
+def write_result(result: ClusterResult, out: str, sites: str | None = None) -> int:
+    """Write the cluster records to ``out`` (and site statistics to ``sites``) as JSONL or
+    Parquet; returns the number of clusters written."""
+    from unspin.writers import open_writer
+
+    with open_writer(out) as w:
+        for rec in result.records():
+            w.write(rec)
+    if sites:
+        with open_writer(sites) as w:
+            for s in result.sites:
+                w.write(s.to_dict())
+    return result.n_clusters
+
+
+def print_summary(console: Any, result: ClusterResult, top: int = 5) -> None:
+    """A short human summary on a rich ``console``: counts, the largest clusters and the
+    sites with the most spun copies."""
+    from rich.table import Table
+
+    console.print(
+        f"[bold]{result.n_clusters:,} clusters[/] holding {result.clustered_documents:,} of "
+        f"{result.documents:,} documents"
+        + (f", {len(result.skipped):,} skipped" if result.skipped else ""),
+        soft_wrap=True,
+    )
+    if result.largest:
+        t = Table(title="largest clusters", title_justify="left", box=None)
+        t.add_column("root")
+        t.add_column("size", justify="right")
+        for root, size in result.largest[:top]:
+            t.add_row(root, f"{size:,}")
+        console.print(t)
+    copying = [s for s in result.sites if s.copies][:top]
+    if copying:
+        t = Table(title="top copying sites", title_justify="left", box=None)
+        for name, justify in (("site", "left"), ("pages", "right"), ("copies", "right")):
+            t.add_column(name, justify=justify)  # type: ignore[arg-type]
+        t.add_column("share spun", justify="right")
+        t.add_column("copies from")
+        for s in copying:
+            src = ", ".join(f"{k} ({v:,})" for k, v in s.copied_from.most_common(3))
+            t.add_row(s.site, f"{s.pages:,}", f"{s.copies:,}", f"{100 * s.share_spun:.0f}%", src)
+        console.print(t)

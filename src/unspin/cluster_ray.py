@@ -1,0 +1,317 @@
+"""The clustering pipeline of :mod:`unspin.cluster` as a Ray Data job.
+
+Same stages, same functions, same clusters (ids, members, roots) as the local runner:
+
+    inputs -> read (one task per input, streaming blocks of documents)
+           -> sketch (map_batches, in parallel) -> materialize (Ray's object store: texts
+              spill to disk, not to the driver)
+           -> sketch columns without texts streamed to the driver: repeated ids, LSH
+              candidates and their components (numpy, ~2 KB per document)
+           -> candidate documents tagged with their component
+           -> groupby(component).map_groups(verify_component) (in parallel)
+           -> cluster records streamed to the driver, numbered in input order of roots.
+
+``ray.init(address=...)`` joins a running cluster (inputs and the archive must be
+readable from every node, and unspin installed there); without an address a local Ray
+starts with one CPU per worker. Ray is optional: ``pip install 'unspin[ray]'``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from unspin.cluster import (
+    KEY_SHIFT,
+    CandidateDoc,
+    ClusterOptions,
+    ClusterResult,
+    ClusterSink,
+    Progress,
+    Sketch,
+    SketchTable,
+    Skipped,
+    find_candidates,
+    sketch,
+    verify_component,
+)
+from unspin.document import Document
+from unspin.errors import UnspinError
+from unspin.readers import ReadOptions, ReadProblem, read_inputs
+
+RAY_HINT = "pip install 'unspin[ray]'"
+_READ_BLOCK = 512  # documents per block out of a read task
+_SKETCH_BATCH = 64
+_STR_FIELDS = ("id", "text", "title", "url", "date", "origin", "problem")
+
+
+def _ray() -> Any:
+    try:
+        import ray
+        import ray.data
+    except ImportError as e:
+        raise UnspinError(f"--ray needs Ray Data ({e.name} is missing): {RAY_HINT}") from None
+    return ray
+
+
+def check_ray(inputs: Sequence[str]) -> Any:
+    """The ray module, or :class:`UnspinError` saying why this run cannot use it."""
+    if "-" in inputs:
+        raise UnspinError("--ray reads files and directories, not stdin: save it to a file")
+    return _ray()
+
+
+def _schema(pa: Any, fields: Sequence[str]) -> Any:
+    types = {
+        "key": pa.int64(),
+        "strays": pa.string(),
+        "sig": pa.binary(),
+        "bands": pa.binary(),
+        "comp": pa.int64(),
+        "root_key": pa.int64(),
+        "record": pa.string(),
+    }
+    return pa.schema([(f, types.get(f, pa.string())) for f in fields])
+
+
+_READ_FIELDS = ("key", *_STR_FIELDS)
+_SKETCH_FIELDS = (
+    *("key", "id", "text", "url", "site", "date", "origin", "problem"),
+    *("strays", "sig", "bands"),
+)
+
+
+def _rows_table(rows: list[dict[str, Any]], fields: Sequence[str]) -> Any:
+    import pyarrow as pa
+
+    schema = _schema(pa, fields)
+    return pa.Table.from_pydict({f: [r.get(f) for r in rows] for f in fields}, schema=schema)
+
+
+def read_batch(batch: dict[str, np.ndarray], read_options: ReadOptions) -> Iterator[Any]:
+    """Read the inputs of ``batch`` (columns ``input_no``, ``item``) with the package's
+    readers; yields blocks of documents and read problems, each with its key."""
+    for n, item in zip(batch["input_no"].tolist(), batch["item"].tolist(), strict=True):
+        rows: list[dict[str, Any]] = []
+        for k, it in enumerate(read_inputs([str(item)], read_options)):
+            key = (int(n) << KEY_SHIFT) | k
+            if isinstance(it, ReadProblem):
+                rows.append({"key": key, "origin": it.origin, "problem": it.message})
+            else:
+                rows.append(
+                    {
+                        "key": key,
+                        "id": it.id,
+                        "text": it.text,
+                        "title": it.title,
+                        "url": it.url,
+                        "date": it.date,
+                        "origin": it.origin,
+                    }
+                )
+            if len(rows) >= _READ_BLOCK:
+                yield _rows_table(rows, _READ_FIELDS)
+                rows = []
+        if rows:
+            yield _rows_table(rows, _READ_FIELDS)
+
+
+def sketch_batch(batch: Any, options: ClusterOptions) -> Any:
+    """:func:`unspin.cluster.sketch` over a block; read problems pass through."""
+    out: list[dict[str, Any]] = []
+    for r in batch.to_pylist():
+        if r.get("problem") is not None:
+            out.append({"key": r["key"], "origin": r["origin"], "problem": r["problem"]})
+            continue
+        doc = Document(r["id"], r["text"], r["title"], r["url"], r["date"], r["origin"])
+        s = sketch(doc, r["key"], options.params)
+        out.append(
+            {
+                "key": s.key,
+                "id": s.id,
+                "text": doc.text,
+                "url": s.url,
+                "site": s.site,
+                "date": s.date,
+                "origin": doc.origin,
+                "strays": json.dumps(s.strays),
+                "sig": np.asarray(s.signature, dtype=np.uint32).tobytes(),
+                "bands": np.asarray(s.band_keys, dtype=np.int64).tobytes(),
+            }
+        )
+    return _rows_table(out, _SKETCH_FIELDS)
+
+
+_PLANS: dict[str, Any] = {}
+
+
+def _plan(ref: Any) -> Any:
+    """The driver's plan (component of each key, edges of each component), fetched once
+    per worker process."""
+    ray = _ray()
+    k = ref.hex()
+    if k not in _PLANS:
+        _PLANS.clear()
+        _PLANS[k] = ray.get(ref)
+    return _PLANS[k]
+
+
+def tag_batch(batch: Any, plan_ref: Any) -> Any:
+    """Keep the candidate documents of ``batch``, each with its component number."""
+    import pyarrow as pa
+
+    comp_of: dict[int, int] = _plan(plan_ref)["comp_of"]
+    keys = batch.column("key").to_pylist()
+    take = [i for i, k in enumerate(keys) if k in comp_of]
+    t = batch.select(["key", "id", "text", "url", "site", "date", "strays"]).take(take)
+    comps = pa.array([comp_of[keys[i]] for i in take], type=pa.int64())
+    return t.append_column("comp", comps)
+
+
+def verify_group(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
+    """:func:`unspin.cluster.verify_component` over the documents of one component."""
+    rows = sorted(group.to_pylist(), key=lambda r: r["key"])
+    out: list[dict[str, Any]] = []
+    if rows:
+        edges = _plan(plan_ref)["edges"][rows[0]["comp"]]
+        docs = [
+            CandidateDoc(
+                key=r["key"],
+                id=r["id"],
+                text=r["text"],
+                url=r["url"],
+                site=r["site"],
+                date=r["date"],
+                strays=tuple(tuple(x) for x in json.loads(r["strays"])),
+            )
+            for r in rows
+        ]
+        for c in verify_component(docs, edges, options):
+            out.append({"root_key": c.root.key, "record": json.dumps(c.to_dict(0))})
+    return _rows_table(out, ("root_key", "record"))
+
+
+def _quiet_data(ray: Any, progress_bars: bool) -> None:
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = progress_bars
+    for name in ("print_on_execution_start", "enable_operator_progress_bars"):
+        if hasattr(ctx, name):
+            setattr(ctx, name, progress_bars and name != "print_on_execution_start")
+    if hasattr(ctx.execution_options, "verbose_progress"):
+        ctx.execution_options.verbose_progress = False
+
+
+def start_ray(address: str | None = None, num_cpus: int | None = None) -> bool:
+    """Connect to ``address`` or start a local Ray; False if Ray was already running."""
+    ray = _ray()
+    if ray.is_initialized():
+        return False
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    common: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR}
+    if address:
+        ray.init(address=address, **common)
+    else:
+        ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, **common)
+    return True
+
+
+def cluster_inputs_ray(
+    inputs: Sequence[str],
+    read_options: ReadOptions | None = None,
+    options: ClusterOptions | None = None,
+    *,
+    address: str | None = None,
+    progress: Progress | None = None,
+    progress_bars: bool = False,
+    on_skip: Callable[[Skipped], None] | None = None,
+) -> ClusterResult:
+    """:func:`unspin.cluster.cluster_inputs` as a Ray Data job; the same result."""
+    ray = check_ray(inputs)
+    opts = options or ClusterOptions()
+    ropts = read_options or ReadOptions()
+    started = start_ray(address, opts.workers)
+    try:
+        _quiet_data(ray, progress_bars)
+        t0 = time.perf_counter()
+        items = [{"input_no": i, "item": str(x)} for i, x in enumerate(inputs)]
+        ds = ray.data.from_items(items)
+        ds = ds.map_batches(read_batch, batch_size=1, fn_kwargs={"read_options": ropts})
+        ds = ds.map_batches(
+            sketch_batch,
+            batch_size=_SKETCH_BATCH,
+            batch_format="pyarrow",
+            fn_kwargs={"options": opts},
+        ).materialize()
+
+        table = SketchTable(opts.params)
+        skipped: list[Skipped] = []
+        columns = ["key", "id", "url", "site", "date", "origin", "problem", "strays"]
+        for batch in ds.select_columns([*columns, "sig", "bands"]).iter_batches(
+            batch_size=4096, batch_format="pyarrow"
+        ):
+            cols = {c: batch.column(c).to_pylist() for c in columns}
+            sigs = batch.column("sig").to_pylist()
+            bands = batch.column("bands").to_pylist()
+            for i in range(batch.num_rows):
+                if cols["problem"][i] is not None:
+                    s = Skipped(cols["key"][i], cols["origin"][i], cols["problem"][i])
+                    skipped.append(s)
+                    continue
+                table.add(
+                    Sketch(
+                        key=cols["key"][i],
+                        id=cols["id"][i],
+                        url=cols["url"][i],
+                        site=cols["site"][i],
+                        date=cols["date"][i],
+                        n_words=0,
+                        strays=tuple(tuple(x) for x in json.loads(cols["strays"][i])),
+                        signature=np.frombuffer(sigs[i], dtype=np.uint32),
+                        band_keys=np.frombuffer(bands[i], dtype=np.int64),
+                    ),
+                    cols["origin"][i] or "",
+                )
+            if progress:
+                progress("sketch", batch.num_rows)
+        skipped.extend(table.finish())
+        skipped.sort(key=lambda s: s.key)
+        if on_skip:
+            for s in skipped:
+                on_skip(s)
+
+        t1 = time.perf_counter()
+        comps, stats = find_candidates(table, opts)
+        sink = ClusterSink()
+        sink.timings.update(sketch=t1 - t0, candidates=sink.started - t1)
+        if comps:
+            comp_of = {int(table.keys[r]): n for n, c in enumerate(comps) for r in c.rows}
+            plan_ref = ray.put({"comp_of": comp_of, "edges": [c.edges for c in comps]})
+            tagged = ds.map_batches(
+                tag_batch, batch_format="pyarrow", fn_kwargs={"plan_ref": plan_ref}
+            )
+            clusters = tagged.groupby("comp").map_groups(
+                verify_group,
+                batch_format="pyarrow",
+                fn_kwargs={"plan_ref": plan_ref, "options": opts},
+            )
+            for batch in clusters.iter_batches(batch_size=256, batch_format="pyarrow"):
+                keys = batch.column("root_key").to_pylist()
+                records = batch.column("record").to_pylist()
+                done = 0
+                for key, rec in zip(keys, records, strict=True):
+                    d = json.loads(rec)
+                    sink.add_record(key, d)
+                    done += int(d["size"])
+                if progress:
+                    progress("verify", done)
+        return sink.result(table, skipped, stats)
+    finally:
+        if started:
+            ray.shutdown()

@@ -1,0 +1,295 @@
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from unspin import Archive, Document, ReadOptions
+from unspin.cluster import (
+    ClusterOptions,
+    ClusterResult,
+    candidate_pairs,
+    cluster_documents,
+    cluster_inputs,
+    parse_date,
+    site_of,
+)
+
+from .conftest import EXAMPLES, example_text
+
+# A tiny spinner: each site has its own synonym for each word of this table, and each
+# copy keeps every `keep`-th occurrence, so copies of one article differ from one another.
+SYNONYMS = {
+    "evacuated": ("removed", "cleared"),
+    "heavy": ("weighty", "hefty"),
+    "river": ("stream", "waterway"),
+    "people": ("persons", "folks"),
+    "peace": ("harmony", "calm"),
+    "talks": ("discussions", "conversations"),
+    "offensive": ("onslaught", "assault"),
+    "council": ("board", "assembly"),
+    "approved": ("endorsed", "sanctioned"),
+    "images": ("pictures", "photos"),
+    "first": ("initial", "opening"),
+    "quarter": ("term", "period"),
+    "results": ("outcomes", "figures"),
+    "emergency": ("crisis", "urgent situation"),
+    "said": ("stated", "declared"),
+    "government": ("administration", "authorities"),
+    "expected": ("anticipated", "predicted"),
+    "week": ("seven days", "period of days"),
+    "new": ("fresh", "novel"),
+    "began": ("started", "commenced"),
+}
+_WORD = re.compile(r"[A-Za-z]+")
+FARMS = {"farm-a": (0, 3), "farm-b": (1, 4)}  # synonym column, keep every n-th
+
+
+def spin(text: str, farm: str) -> str:
+    column, keep = FARMS[farm]
+    n = 0
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal n
+        word = m.group()
+        new = SYNONYMS.get(word.lower())
+        if new is None:
+            return word
+        n += 1
+        if n % keep == 0:
+            return word
+        return new[column].capitalize() if word[0].isupper() else new[column]
+
+    return _WORD.sub(sub, text)
+
+
+def crawl(dates: bool = True) -> list[Document]:
+    """Originals 1-3 spun onto two farm sites (a glued headline on one copy), originals
+    4-5 alone, and an independent report of original 2's event."""
+    lines = (EXAMPLES / "originals.jsonl").read_text(encoding="utf-8").splitlines()
+    docs: list[Document] = []
+    for i, d in enumerate(map(json.loads, lines)):
+        date = d["date"] if dates else None
+        docs.append(Document(d["id"], d["text"], d["title"], d["url"], date))
+        if i >= 3:
+            continue
+        for farm in FARMS:
+            text = spin(d["text"], farm)
+            if farm == "farm-b" and i == 0:
+                text = "Celebrity chef opens new bistro in the old harbour\n" + text
+            docs.append(
+                Document(
+                    f"{farm}/{d['id']}",
+                    text,
+                    url=f"https://www.{farm}.example/{i}.html",
+                    date=f"2026-07-0{i + 1}" if dates else None,
+                )
+            )
+    docs.append(Document("indep", example_text("independent.txt"), url="https://other.example/1"))
+    return docs
+
+
+EXPECTED = {
+    f"harbor-wire-000{i}": [f"{site}harbor-wire-000{i}" for site in ("", "farm-a/", "farm-b/")]
+    for i in (1, 2, 3)
+}
+
+
+def records(result: ClusterResult) -> list[dict[str, Any]]:
+    with result:
+        return list(result.records())
+
+
+def write_jsonl(path: Path, docs: list[Document], extra: dict[int, str] | None = None) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for i, d in enumerate(docs):
+            if extra and i in extra:
+                f.write(extra[i] + "\n")
+            rec = {"id": d.id, "text": d.text, "title": d.title, "url": d.url, "date": d.date}
+            f.write(json.dumps(rec) + "\n")
+    return path
+
+
+def test_campaigns_are_found_with_roots_and_substitutions() -> None:
+    docs = crawl()
+    result = cluster_documents(docs, ClusterOptions(workers=1))
+    assert result.documents == len(docs) and not result.skipped
+    sites = {s.site: s for s in result.sites}
+    recs = records(result)
+    assert {r["root"]: r["members"] for r in recs} == EXPECTED
+    assert [r["cluster"] for r in recs] == [1, 2, 3]
+    texts = {d.id: d.text for d in docs}
+    for r in recs:
+        assert r["root_by"] == "date" and r["root_site"] == "example.org"
+        assert r["sites"] == ["example.org", "farm-a.example", "farm-b.example"]
+        for v in r["variants"]:
+            assert v["score"] >= 0.45
+            assert v["substitutions"]
+            for s in v["substitutions"]:
+                assert texts[v["id"]][s["start"] : s["end"]] == s["text"]
+                assert spin(s["original"], v["site"].split(".")[0]) == s["text"]
+    # The glued headline is stray debris: not a substitution.
+    glued = next(v for r in recs for v in r["variants"] if v["id"] == "farm-b/harbor-wire-0001")
+    assert all("bistro" not in s["text"] for s in glued["substitutions"])
+
+    assert sites["farm-a.example"].to_dict() == {
+        "site": "farm-a.example",
+        "pages": 3,
+        "clusters": 3,
+        "roots": 0,
+        "copies": 3,
+        "share_spun": 1.0,
+        "copied_from": {"example.org": 3},
+    }
+    assert sites["example.org"].roots == 3 and sites["example.org"].pages == 5
+    assert sites["example.org"].copies == 0
+    assert sites["other.example"].pages == 1 and sites["other.example"].clusters == 0
+    assert result.largest[0][1] == 3
+
+
+def test_root_without_dates_is_the_least_spun_member() -> None:
+    # By word frequency where wordfreq is installed: synonyms are rarer words.
+    recs = records(cluster_documents(crawl(dates=False), ClusterOptions(workers=1)))
+    assert {r["root"]: r["members"] for r in recs} == EXPECTED
+    by = "frequency" if importlib.util.find_spec("wordfreq") else "coverage"
+    assert {r["root_by"] for r in recs} == {by}
+    # Else by the words shared with the other members.
+    opts = ClusterOptions(workers=1, frequency=False)
+    recs = records(cluster_documents(crawl(dates=False), opts))
+    assert {r["root"]: r["members"] for r in recs} == EXPECTED
+    assert {r["root_by"] for r in recs} == {"coverage"}
+
+
+def test_bad_input_is_reported_and_skipped(tmp_path: Path) -> None:
+    docs = crawl()
+    huge = "The council met again on Tuesday to discuss the budget. " * 4000
+    path = write_jsonl(
+        tmp_path / "crawl.jsonl",
+        docs,
+        extra={
+            2: '{"id": "broken", "text": ',  # corrupt record mid-stream
+            4: json.dumps({"id": docs[0].id, "text": "A later page with the same id."}),
+            6: json.dumps({"id": "empty", "text": "   "}),
+            8: json.dumps({"id": "huge", "text": huge}),
+        },
+    )
+    skipped = []
+    result = cluster_inputs(
+        [str(path)],
+        ReadOptions(max_bytes=100_000),
+        ClusterOptions(workers=1),
+        on_skip=skipped.append,
+    )
+    reasons = [s.reason for s in result.skipped]
+    assert len(reasons) == 4 and skipped == result.skipped
+    assert reasons[0].startswith("malformed JSON") and result.skipped[0].origin.endswith(":3")
+    assert reasons[1] == f"duplicate id {docs[0].id!r} (first at {path}:1)"
+    assert reasons[2] == "empty document"
+    assert "too large" in reasons[3]
+    assert {r["root"]: r["members"] for r in records(result)} == EXPECTED
+
+
+def test_multiprocess_run_matches_single_process() -> None:
+    one = records(cluster_documents(crawl(), ClusterOptions(workers=1)))
+    two = records(cluster_documents(crawl(), ClusterOptions(workers=2, batch_size=2)))
+    assert one == two
+
+
+def test_archive_attaches_known_sources(archive: Archive) -> None:
+    spins = [d for d in crawl() if d.id.startswith("farm-")]
+    recs = records(cluster_documents(spins, ClusterOptions(workers=1, archive=str(archive.path))))
+    assert len(recs) == 3
+    for r in recs:
+        assert r["sources"][0]["id"] == r["root"].split("/", 1)[1]
+
+
+def test_candidate_pairs_filter_and_bucket_cap() -> None:
+    rng = np.random.default_rng(0)
+    sigs = rng.integers(0, 2**32, size=(6, 16), dtype=np.uint32)
+    sigs[1, :12] = sigs[0, :12]  # rows 0 and 1: estimated Jaccard 0.75
+    bands = rng.integers(-(2**62), 2**62, size=(6, 4), dtype=np.int64)
+    bands[1, 0] = bands[0, 0]
+    bands[3, 1] = bands[2, 1]  # rows 2 and 3 collide but share no signature slot
+    bands[:, 3] = 7  # one bucket holds every row: boilerplate
+    c = candidate_pairs(bands, sigs, min_jaccard=0.25, max_bucket=5)
+    assert c.pairs.tolist() == [[0, 1]] and c.jaccard.tolist() == [0.75]
+    assert c.colliding_pairs == 2 and c.skipped_buckets == 1 and c.largest_bucket == 6
+
+
+def test_sites_and_dates_parse() -> None:
+    assert site_of("https://www.Farm-A.example:8080/x?y") == "farm-a.example"
+    assert site_of("farm.example/path") == "farm.example" and site_of(None) is None
+    assert parse_date("2026-07-01T10:00:00Z") == parse_date("2026-07-01T12:00:00+02:00")
+    assert parse_date("yesterday") is None
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "unspin", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_cli_writes_clusters_sites_and_summary(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "crawl.jsonl", crawl(), extra={3: "{not json"})
+    out, sites = tmp_path / "clusters.jsonl", tmp_path / "sites.parquet"
+    r = run_cli("cluster", str(path), "--out", str(out), "--sites", str(sites), "--workers", "1")
+    assert r.returncode == 0, r.stderr  # one unreadable line: reported, skipped
+    assert f"{path}:4: malformed JSON" in r.stderr and "Traceback" not in r.stderr
+    assert "3 clusters" in r.stderr and "top copying sites" in r.stderr
+    recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {r["root"]: r["members"] for r in recs} == EXPECTED
+    pq = pytest.importorskip("pyarrow.parquet")
+    assert "farm-a.example" in pq.read_table(sites).column("site").to_pylist()
+    r = run_cli("cluster", str(path), "--out", str(out), "--workers", "1", "--strict")
+    assert r.returncode == 1
+    r = run_cli("cluster", str(tmp_path / "missing.jsonl"), "--out", str(out))
+    assert r.returncode == 1 and "no such file" in r.stderr and out.read_text() == ""
+
+
+def test_ray_option_without_ray_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from unspin import cluster_ray
+    from unspin.errors import UnspinError
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(UnspinError, match=r"pip install 'unspin\[ray\]'"):
+        cluster_ray.cluster_inputs_ray(["x.jsonl"])
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    ray = pytest.importorskip("ray")
+    from unspin.cluster_ray import start_ray
+
+    started = start_ray(num_cpus=2)
+    yield
+    if started:
+        ray.shutdown()
+
+
+def test_ray_equals_local(local_ray: None, tmp_path: Path) -> None:
+    from unspin.cluster_ray import cluster_inputs_ray
+
+    docs = crawl()
+    path = write_jsonl(
+        tmp_path / "crawl.jsonl",
+        docs,
+        extra={2: '{"id": "broken", "text": ', 5: json.dumps({"id": docs[1].id, "text": "x y"})},
+    )
+    more = write_jsonl(tmp_path / "more.jsonl", crawl(dates=False)[3:7])  # repeated ids
+    inputs = [str(path), str(more)]
+    local = cluster_inputs(inputs, None, ClusterOptions(workers=1))
+    remote = cluster_inputs_ray(inputs, None, ClusterOptions(workers=2))
+    assert remote.skipped == local.skipped and len(local.skipped) == 6
+    assert [s.to_dict() for s in remote.sites] == [s.to_dict() for s in local.sites]
+    assert remote.stats == local.stats
+    lrec, rrec = records(local), records(remote)
+    assert rrec == lrec
+    assert {r["root"]: r["members"] for r in lrec} == EXPECTED
