@@ -61,7 +61,7 @@ def shingles(a: Analysis, ngram: int, mask: list[bool] | None = None) -> list[by
     shingles. A sentence with fewer than ``ngram`` immutables contributes one shingle of
     what it has, if that is at least two tokens.
     """
-    mask = immutable_mask(a)
+    mask = mask if mask is not None else immutable_mask(a)
     out: list[bytes] = []
     for s, e in a.sentences:
         seq = [a.tokens[i] for i in range(s, e) if mask[i]]
