@@ -221,7 +221,7 @@ class Archive:
                 on_batch(len(batch))
 
         prep = partial(prepare, params=self.params)
-        batches = _batched(docs, batch_size)
+        batches = batched(docs, batch_size)
         if workers <= 1:
             for batch in batches:
                 write([prep(d) for d in batch])
@@ -416,7 +416,8 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _batched(items: Iterable[T], n: int) -> Iterator[list[T]]:
+def batched(items: Iterable[T], n: int) -> Iterator[list[T]]:
+    """Lists of up to ``n`` consecutive items."""
     batch: list[T] = []
     for it in items:
         batch.append(it)

@@ -10,12 +10,12 @@ import dataclasses
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -114,6 +114,42 @@ def _progress() -> Progress:
     )
 
 
+class _Sink:
+    """Where reports go: a JSONL/Parquet writer (--out), JSON lines on stdout (--json), or
+    the terminal rendering."""
+
+    def __init__(
+        self,
+        stack: ExitStack,
+        out_path: Path | None,
+        as_json: bool,
+        show: Callable[[Any], None],
+    ) -> None:
+        self.out_path = out_path
+        self.as_json = as_json
+        self.show = show
+        self.writer: ResultWriter | None = (
+            stack.enter_context(open_writer(out_path)) if out_path is not None else None
+        )
+
+    @property
+    def batch(self) -> bool:
+        return self.writer is not None or self.as_json
+
+    def emit(self, report: Any) -> None:
+        if self.writer is not None:
+            self.writer.write(report.to_dict())
+        elif self.as_json:
+            sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            self.show(report)
+
+    def finish(self) -> None:
+        if self.writer is not None:
+            err.print(f"wrote {self.writer.count:,} reports to {self.out_path}", soft_wrap=True)
+
+
 @index_app.command("add")
 def index_add(
     archive: Annotated[Path, typer.Argument(help="Archive file (created if missing).")],
@@ -193,21 +229,11 @@ def trace_cmd(
     opts = _opts(fmt, text_field, id_field, encoding, max_bytes)
     problems = _Problems()
     with ExitStack() as stack:
-        writer: ResultWriter | None = None
-        if out_path is not None:
-            writer = stack.enter_context(open_writer(out_path))
+        sink = _Sink(stack, out_path, as_json, lambda r: print_trace(out, r))
         arc = stack.enter_context(Archive(archive))
         for doc in problems.filter(read_inputs(inputs, opts)):
-            report = trace(doc, arc, threshold=threshold)
-            if writer is not None:
-                writer.write(report.to_dict())
-            elif as_json:
-                sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
-                sys.stdout.flush()
-            else:
-                print_trace(out, report)
-    if writer is not None:
-        err.print(f"wrote {writer.count:,} reports to {out_path}", soft_wrap=True)
+            sink.emit(trace(doc, arc, threshold=threshold))
+    sink.finish()
     problems.finish(strict)
 
 
@@ -241,29 +267,18 @@ def check_cmd(
     opts = _opts(fmt, text_field, id_field, encoding, max_bytes)
     problems = _Problems()
     with ExitStack() as stack:
-        writer: ResultWriter | None = None
-        if out_path is not None:
-            writer = stack.enter_context(open_writer(out_path))
+        sink = _Sink(stack, out_path, as_json, lambda r: print_check(out, r))
         arc = stack.enter_context(Archive(archive)) if archive else None
         with err.status("loading the language model and lexicon"):
             scorer = load_scorer(model, threads, batch_size)
             lexicon = load_lexicon()
-        batch = writer is not None or as_json
-        progress = stack.enter_context(_progress()) if batch else None
+        progress = stack.enter_context(_progress()) if sink.batch else None
         task = progress.add_task("checking", total=None) if progress else None
         for doc in problems.filter(read_inputs(inputs, opts)):
-            report = check(doc, archive=arc, scorer=scorer, lexicon=lexicon)
-            if writer is not None:
-                writer.write(report.to_dict())
-            elif as_json:
-                sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
-                sys.stdout.flush()
-            else:
-                print_check(out, report)
+            sink.emit(check(doc, archive=arc, scorer=scorer, lexicon=lexicon))
             if progress is not None and task is not None:
                 progress.update(task, advance=1)
-    if writer is not None:
-        err.print(f"wrote {writer.count:,} reports to {out_path}", soft_wrap=True)
+    sink.finish()
     problems.finish(strict)
 
 

@@ -54,7 +54,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from unspin.align import Alignment, align
-from unspin.archive import Archive
+from unspin.archive import Archive, batched
 from unspin.clean import find_strays
 from unspin.document import Document
 from unspin.fingerprint import FingerprintParams, fingerprint
@@ -786,17 +786,6 @@ def _windowed(
         yield pending.popleft().get()
 
 
-def _batched(items: Iterable[T], n: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for it in items:
-        batch.append(it)
-        if len(batch) >= n:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def numbered(
     inputs: Sequence[str], opts: ReadOptions | None = None
 ) -> Iterator[tuple[int, Document | ReadProblem]]:
@@ -951,7 +940,7 @@ def cluster_documents(
         if workers > 1:
             ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
             pool = ctx.Pool(workers, initializer=_ignore_sigint)
-        batches = ((b, opts.params) for b in _batched(docs(), max(1, opts.batch_size)))
+        batches = ((b, opts.params) for b in batched(docs(), max(1, opts.batch_size)))
         for sketches in _windowed(pool, _sketch_batch, batches, 4 * workers):
             for s in sketches:
                 table.add(s)
