@@ -13,6 +13,7 @@ Everything is read from installed packages; nothing is downloaded.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -146,6 +147,8 @@ class Lexicon:
         if mythes is not None and mythes.exists():
             _read_mythes(mythes, self.reverse)
             self.sources.append("mythes")
+        # Headwords: the expressions a thesaurus knows, to rank composed phrases.
+        self.heads: set[str] = set().union(*self.reverse.values()) if self.reverse else set()
         self.glove = Glove() if use_glove else None
         if self.glove:
             self.sources.append("glove")
@@ -189,8 +192,37 @@ class Lexicon:
             # the likelier original.
             prior = sim + 0.15 * freq + (0.3 if len(src) > 1 else 0.0)
             scored.append(Candidate(cand, round(prior, 4), tuple(sorted(src))))
-        scored.sort(key=lambda c: -c.prior)
-        return scored[:k]
+        if " " in low:
+            scored.extend(self._compose(low, k))
+        best: dict[str, Candidate] = {}
+        for c in scored:
+            if c.text not in best or c.prior > best[c.text].prior:
+                best[c.text] = c
+        return sorted(best.values(), key=lambda c: -c.prior)[:k]
+
+    def _compose(self, phrase: str, k: int) -> list[Candidate]:
+        """Originals of a spun phrase built word by word ("counterfeit consciousness" ->
+        "artificial intelligence"): spinners often replace each word of a term on its own.
+        Known expressions (thesaurus headwords) are preferred."""
+        words = phrase.split()
+        if len(words) > 3:
+            return []
+        options: list[list[tuple[str, float]]] = []
+        for w in words:
+            opts = [(w, 1.0)]  # a word left as it is stays a fair guess
+            if w not in FUNCTION_WORDS:
+                opts += [(c.text, c.prior) for c in self.candidates(w, 8) if " " not in c.text]
+            options.append(opts)
+        out = []
+        for combo in itertools.product(*options):
+            text = " ".join(t for t, _ in combo)
+            if text == phrase:
+                continue
+            known = text in self.heads
+            prior = sum(p for _, p in combo) / len(combo) + (2.0 if known else 0.0)
+            out.append(Candidate(text, round(prior, 4), ("composed",)))
+        out.sort(key=lambda c: -c.prior)
+        return out[:k]
 
 
 def _same_stem(a: str, b: str) -> bool:
