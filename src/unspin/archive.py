@@ -203,12 +203,16 @@ class Archive:
         batch_size: int = 500,
         workers: int | None = None,
         on_batch: Callable[[int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> AddResult:
         """Add (or replace) documents, committing every ``batch_size`` documents.
 
         Analysis and fingerprinting run in ``workers`` processes (default: one per core)
-        while the previous batch is written; batches are committed in input order.
+        while the previous batch is written; batches are committed in input order. When
+        ``stop()`` turns true (a Ctrl-C handler, say) adding ends after the batch being
+        written, so the worker pool shuts down with nothing in flight.
         """
+        stopping = stop or (lambda: False)
         workers = workers if workers is not None else (os.cpu_count() or 1)
         added = replaced = 0
 
@@ -225,6 +229,8 @@ class Archive:
         if workers <= 1:
             for batch in batches:
                 write([prep(d) for d in batch])
+                if stopping():
+                    break
             return AddResult(added=added, replaced=replaced)
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         with ctx.Pool(workers, initializer=_ignore_sigint) as pool:
@@ -236,6 +242,8 @@ class Archive:
                     if pending is not None:
                         write(pending.get())
                     pending = job
+                    if stopping():
+                        break
             except Exception:
                 # The input failed: keep the batch that was already prepared, as the
                 # single-process path would have.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -174,16 +175,32 @@ def index_add(
             done += n
             progress.update(task, advance=n)
 
+        # The first Ctrl-C asks for a stop after the batch in hand; a second one aborts
+        # (the open transaction rolls back either way).
+        interrupted = False
+
+        def on_sigint(signum: int, frame: object) -> None:
+            nonlocal interrupted
+            if interrupted:
+                raise KeyboardInterrupt
+            interrupted = True
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
         try:
             res = arc.add(
                 problems.filter(read_inputs(inputs, opts)),
                 batch_size=max(1, batch_size),
                 on_batch=on_batch,
+                stop=lambda: interrupted,
             )
         except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if interrupted:
             progress.stop()
             err.print(f"interrupted: {done:,} documents committed, the archive is intact")
-            raise typer.Exit(130) from None
+            raise typer.Exit(130)
         total = len(arc)
     err.print(f"added {res.added:,}, replaced {res.replaced:,}; {total:,} documents in {archive}")
     problems.finish(strict)
