@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DATA ?= ../shared/data
 
-.PHONY: install demo test lint bench bench-trace bench-cluster clean
+.PHONY: install demo test lint bench bench-trace bench-stray bench-scale bench-warc bench-detect bench-cluster bench-load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,27 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-bench: bench-trace
+# Every benchmark; figures and commands are collected in bench/RESULTS.md.
+bench: bench-trace bench-stray bench-scale bench-warc bench-detect bench-cluster bench-load
 
 bench-trace: $(STAMP)
 	$(BIN)/python bench/trace_bench.py --data $(DATA)
+
+bench-stray: $(STAMP)
+	$(BIN)/python bench/stray_bench.py --data $(DATA)
+
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale_bench.py --data $(DATA) --docs 100000 --queries 300
+
+bench-warc: $(STAMP)
+	$(BIN)/python bench/warc_bench.py --pages 10000
+
+bench-detect: $(STAMP)
+	$(BIN)/python bench/detect_bench.py --data $(DATA) --n 40 --threads 1
+	$(BIN)/python bench/detect_bench.py --data $(DATA) --tortured
+
+bench-load: $(STAMP)
+	$(BIN)/python bench/load_bench.py
 
 bench-cluster: $(STAMP)
 	$(BIN)/python bench/cluster_bench.py --data $(DATA)
