@@ -166,8 +166,6 @@ def word_eval(recs: list[dict], min_prob: float) -> dict[str, float]:
     restored = 0
     false_orig = words_orig = 0
     for rec in recs:
-        spans = {tuple(s["span"]) for s in rec["scored"]}
-        del spans
         scored = _scored(rec)
         span_of = {(s["start"], s["end"]): s["span"] for s in rec["scored"]}
         flags = flags_from(scored, min_prob=min_prob)
@@ -178,16 +176,13 @@ def word_eval(recs: list[dict], min_prob: float) -> dict[str, float]:
             continue
         n_true += len(truth)
         n_flag += len(flags)
-        covered = set()
         for f in flags:
             s0, s1 = span_of[(f.start, f.end)]
             hit = [t for t in truth if t[0] <= s0 and s1 <= t[1]]
             if hit:
                 tp += 1
-                covered.add(tuple(hit[0][:2]))
                 if f.best.text.lower() == hit[0][2].lower():
                     restored += 1
-        del covered
     return {
         "precision": tp / n_flag if n_flag else 0.0,
         "recall": tp / n_true if n_true else 0.0,
@@ -196,7 +191,7 @@ def word_eval(recs: list[dict], min_prob: float) -> dict[str, float]:
     }
 
 
-def baseline_word_eval(recs: list[dict], lexicon_zipf: dict[str, float], zipf_max: float) -> dict:
+def baseline_word_eval(recs: list[dict], zipf_max: float) -> dict:
     """Rare-word baseline: flag suspects whose written form is rarer than ``zipf_max``."""
     tp = n_flag = n_true = 0
     for rec in recs:
@@ -290,7 +285,6 @@ def analyse(args: argparse.Namespace) -> None:
         return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
 
     # 3. Evaluation.
-    zipf: dict[str, float] = {}
     neg = [score(r) for r in ev if r["kind"] == "orig"]
     neg_base = [rare_share(r) for r in ev if r["kind"] == "orig"]
     result: dict[str, object] = {"chosen": {"FREQ_DISCOUNT": discount, "MIN_WORD_PROB": min_prob}}
@@ -299,7 +293,7 @@ def analyse(args: argparse.Namespace) -> None:
         pos_base = [rare_share(r) for r in ev if r["rate"] == rate]
         at = [r for r in ev if r["kind"] == "orig" or r["rate"] == rate]
         wm = word_eval(at, min_prob)
-        bm = baseline_word_eval(at, zipf, 3.0)
+        bm = baseline_word_eval(at, 3.0)
         result[f"{int(rate * 100)}%"] = {
             "doc_auc": auc(pos, neg),
             "doc_auc_rare_word_baseline": auc(pos_base, neg_base),

@@ -19,14 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _server import running_server
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from unspin.testing import CHROMIUM_ARGS
 
 
 def main() -> None:

@@ -215,7 +215,6 @@ def metrics(
         fp = sum(p is not None and p != q.truth for q, p in pos) + sum(
             p is not None for _, p in neg
         )
-        fn = len(pos) - tp
         prec = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / len(pos) if pos else 0.0
         table[f"{int(r * 100)}%"] = {
@@ -224,7 +223,6 @@ def metrics(
             "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
             "n": len(pos),
         }
-        del fn
     look = [(q, p) for q, p in results if q.kind == "lookalike"]
     table["lookalike"] = {
         "false_source": sum(p is not None for _, p in look) / len(look) if look else 0.0,

@@ -13,9 +13,10 @@ import pytest
 pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'unspin[serve]'")
 pytest.importorskip("playwright.sync_api", reason="needs playwright (dev extra)")
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 import unspin.server as server_mod
+from unspin.testing import CHROMIUM_ARGS
 
 from .conftest import example_text
 from .test_server import FakeReport, build_archive, config, live_server, spun_body, spun_html
@@ -26,15 +27,6 @@ if CHROMIUM is None:
         "Debian's chromium is not on PATH (.ci/run installs it: apt-get install chromium)",
         allow_module_level=True,
     )
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 class ModelCheck(FakeReport):
@@ -82,7 +74,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
@@ -97,7 +89,9 @@ def page(browser: Any, base: str) -> Iterator[Any]:
     errors: list[str] = []
     p.on("pageerror", lambda e: errors.append(str(e)))
     p.goto(base + "/")
-    p.wait_for_function("document.getElementById('version').textContent !== ''")
+    # Locator waits, not wait_for_function: the page's CSP forbids the eval that the
+    # polling form of wait_for_function needs, which made these waits flaky.
+    expect(p.locator("#version")).not_to_have_text("")
     yield p
     context.close()
     assert not outside, f"the page loaded from outside: {outside}"
@@ -194,7 +188,7 @@ def test_errors_are_shown_and_the_page_stays_usable(page: Any, tmp_path: Path) -
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(300))
     page.set_input_files("#file", str(bad))
     page.wait_for_selector("#error:not([hidden])")
-    page.wait_for_function("document.getElementById('error').textContent.includes('HTML')")
+    expect(page.locator("#error")).to_contain_text("HTML")
     assert "not an HTML page" in page.inner_text("#error")
     page.fill("#text", example_text("spun.txt"))
     page.keyboard.press("Tab")

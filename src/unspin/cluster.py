@@ -61,7 +61,7 @@ from unspin.fingerprint import FingerprintParams, fingerprint
 from unspin.readers import ReadOptions, ReadProblem, read_inputs
 from unspin.report import Source
 from unspin.segment import NUMBER, WORD, Analysis, analyze
-from unspin.trace import TRACE_THRESHOLD, _substitutions, _Verified, trace_analysis
+from unspin.trace import TRACE_THRESHOLD, VerifiedSource, substitutions_from, trace_analysis
 
 # Candidate pairs need at least this estimated Jaccard over immutable shingles. Spun
 # copies of news articles sit at 0.56 or more (1st percentile, 70% of words spun, clauses
@@ -594,8 +594,8 @@ def _member(
         return Member(d.id, d.key, d.url, d.site, d.date)
     if aln is None:  # too large to align
         return Member(d.id, d.key, d.url, d.site, d.date, 0.0, 0.0, 0.0)
-    v = _Verified(root.id, None, root.url, ra, aln)
-    subs = _substitutions(a, v, {p.copy_sentence for p in aln.pairs})
+    v = VerifiedSource(root.id, None, root.url, ra, aln)
+    subs = substitutions_from(a, v, {p.copy_sentence for p in aln.pairs})
     subs.sort(key=lambda s: s.start)
     return Member(
         d.id,

@@ -6,6 +6,17 @@ import json
 from importlib import resources
 from pathlib import Path
 
+# Headless Debian chromium as root, offline: no sandbox, no background connections
+# (this machine refuses them) and no first-run work.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 
 def example_texts() -> list[str]:
     """The texts of the example articles shipped with unspin (written for the project)."""

@@ -29,7 +29,7 @@ VERIFY = 5
 
 
 @dataclass(frozen=True)
-class _Verified:
+class VerifiedSource:
     id: str
     title: str | None
     url: str | None
@@ -46,7 +46,9 @@ def _trim(a: Analysis, i: int, j: int) -> tuple[int, int]:
     return i, j
 
 
-def _substitutions(copy: Analysis, v: _Verified, sentences: set[int]) -> list[Substitution]:
+def substitutions_from(
+    copy: Analysis, v: VerifiedSource, sentences: set[int]
+) -> list[Substitution]:
     out = []
     for pair in v.alignment.pairs:
         if pair.copy_sentence not in sentences:
@@ -111,11 +113,11 @@ def trace_analysis(
     stray = stray or []
     analysis = analysis.without([(x.start, x.end) for x in stray])
     fp = fingerprint(analysis, archive.params)
-    verified: list[_Verified] = []
+    verified: list[VerifiedSource] = []
     for c in archive.candidates(fp, limit=VERIFY):
         src = archive.get(c.id)
         sa = analyze(src.text)
-        verified.append(_Verified(c.id, src.title, src.url, sa, align(analysis, sa)))
+        verified.append(VerifiedSource(c.id, src.title, src.url, sa, align(analysis, sa)))
     verified.sort(key=lambda v: -v.alignment.score)
     sources = [v for v in verified if v.alignment.score >= threshold]
 
@@ -126,7 +128,7 @@ def trace_analysis(
     for v in sources:
         mine = {p.copy_sentence for p in v.alignment.pairs} - taken
         taken |= mine
-        substitutions.extend(_substitutions(analysis, v, mine))
+        substitutions.extend(substitutions_from(analysis, v, mine))
         for p in v.alignment.pairs:
             if p.copy_sentence in mine:
                 c0, c1 = analysis.sentences[p.copy_sentence]
