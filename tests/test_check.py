@@ -63,6 +63,61 @@ def test_lexicon_reverse_lookup_keeps_inflection(lexicon: Lexicon) -> None:
     assert "peace" in [c.text for c in lexicon.candidates("harmony", 40)]
 
 
+def test_scorer_distributions_agree_with_token_scores(scorer: Scorer) -> None:
+    text = "The panel met on Saturday in Orska."
+    at = [text.index("met"), text.index("Saturday")]
+    ts = scorer.token_scores([text], dists_at=[at])[0]
+    assert ts.dists.shape[0] == 2
+    for row, c in enumerate(at):
+        # The distribution in front of a word holds that word's own log-probability.
+        tok = next(i for i, (s, e) in enumerate(ts.offsets) if e > c)
+        ids = scorer.tokenizer(text, add_special_tokens=False)["input_ids"]
+        assert ts.dists[row][ids[tok]] == pytest.approx(float(ts.logprobs[tok]), abs=1e-3)
+    assert scorer.first_token(" met") == scorer.first_token(" met")
+
+
+def test_scorer_tail_scores_equal_full_scores(scorer: Scorer) -> None:
+    seq = [scorer.start_id, *scorer.tokenizer("The panel met on Saturday")["input_ids"]]
+    (full,), _ = scorer._forward([seq])
+    (tail,), _ = scorer._forward([seq], tail=[2])
+    assert tail[-2:] == pytest.approx(full[-2:], abs=1e-3)
+    assert (tail[:-2] == 0).all()
+
+
+def test_scorer_dtype_is_checked(tiny_model: Path) -> None:
+    from unspin.scorer import resolve_dtype
+
+    assert resolve_dtype("float32", "cpu") == "float32"
+    assert resolve_dtype("auto", "cuda") == "bfloat16"
+    with pytest.raises(UnspinError, match="unknown dtype"):
+        Scorer(str(tiny_model), threads=1, dtype="float8")
+
+
+def test_inflection_follows_the_spun_word() -> None:
+    from unspin.lexicon import forms_of, inflect
+
+    assert ("say", "VBD") in forms_of("said")
+    assert ("criticise", "VBD") in forms_of("criticised")
+    assert inflect("say", "VBD") == "said"
+    assert inflect("sign up", "VBD") == "signed up"
+    assert inflect("peace talk", "NNS") == "peace talks"
+    assert inflect("talk", "") == "talk"
+
+
+def test_mythes_marks_are_read_and_antonyms_dropped(tmp_path: Path) -> None:
+    dat = tmp_path / "th.dat"
+    dat.write_text(
+        "UTF-8\nsay|1\n(verb)|express|verbalise (generic term)|keep quiet (antonym)\n"
+        "talk|1\n(noun)|discussion (similar term)\n"
+    )
+    lex = Lexicon(use_glove=False, mythes=dat)
+    assert "mythes" in lex.sources
+    assert "say" in lex.reverse["verbalise"]
+    assert "say" not in lex.reverse.get("keep quiet", set())
+    assert "talk" in lex.reverse["discussion"]
+    assert "said" in [c.text for c in lex.candidates("verbalised", 50)]
+
+
 def test_suspects_are_scored_and_thresholds_apply(scorer: Scorer, lexicon: Lexicon) -> None:
     a = analyze(example_text("spun.txt"))
     scored = score_suspects(a, scorer, lexicon)

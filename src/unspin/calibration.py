@@ -7,10 +7,9 @@ from the evaluation split). Fitted with `python bench/detect_bench.py --data ../
 prints the values as "calibration_block".
 """
 
-# Minimum LM surprisal (nats) for a single content word to become a suspect.
-MIN_SURPRISAL = 6.0
-# At most this share of a document's content words are re-scored with candidates.
-MAX_SUSPECT_SHARE = 0.35
+# At most this share of a document's content words are re-scored with candidates (those
+# whose candidates the first pass prefers most).
+MAX_SUSPECT_SHARE = 0.5
 # Share of the unigram log-frequency difference removed from a candidate's gain (1 would
 # be pointwise mutual information; 0 the raw language-model preference).
 FREQ_DISCOUNT = 1.0
@@ -24,6 +23,7 @@ WORD_WEIGHTS: dict[str, float] = {
     "zipf_written": 0.0431,
     "zipf_best": 0.0567,
     "phrase": -0.9685,
+    "pre_gain": 0.0,
 }
 MIN_WORD_PROB = 0.825
 # Logistic model of P(spun) over detect.features().

@@ -27,6 +27,8 @@ from unspin.segment import WORD, Analysis, immutable_mask
 _LEFT_WORDS = 5  # context before a suspect
 _RIGHT_WORDS = 2  # words after it that must still fit
 _MAX_PHRASE = 3
+# Candidates per span drawn from the lexicon (by prior) and ranked by the first LM pass.
+_LEXICON_CANDIDATES = 48
 
 
 @dataclass(frozen=True)
@@ -61,23 +63,36 @@ class _Suspect:
     start: int
     end: int
     surprisal: float
+    pre_gain: float  # first-token log-probability of the best candidate over the written
+    candidates: tuple[str, ...]  # best first
 
 
-def _word_surprisals(a: Analysis, scorer: Scorer) -> dict[int, float]:
-    """Surprisal (nats) of every word token, from one LM pass over each sentence."""
+def _first_pass(
+    a: Analysis, scorer: Scorer, wanted: set[int]
+) -> tuple[dict[int, float], dict[int, np.ndarray]]:
+    """One LM pass over each sentence: the surprisal (nats) of every word token, and for
+    the tokens in ``wanted`` the model's next-token distribution in front of them."""
     text = a.norm.text
     sents = [text[s:e] for s, e in a.sentence_spans]
-    out: dict[int, float] = {}
-    for (i, j), (s0, _), ts in zip(
-        a.sentences, a.sentence_spans, scorer.token_scores(sents), strict=True
+    asked = [[k for k in range(i, j) if k in wanted] for i, j in a.sentences]
+    at = [
+        [a.spans[k][0] - s0 for k in ks]
+        for ks, (s0, _) in zip(asked, a.sentence_spans, strict=True)
+    ]
+    surprisal: dict[int, float] = {}
+    dists: dict[int, np.ndarray] = {}
+    for (i, j), (s0, _), ks, ts in zip(
+        a.sentences, a.sentence_spans, asked, scorer.token_scores(sents, dists_at=at), strict=True
     ):
         starts = np.array([o[0] for o in ts.offsets], dtype=np.int64)
         ends = np.array([o[1] for o in ts.offsets], dtype=np.int64)
         for k in range(i, j):
             ws, we = a.spans[k][0] - s0, a.spans[k][1] - s0
             sel = (starts < we) & (ends > ws)
-            out[k] = float(-ts.logprobs[sel].sum()) if sel.any() else 0.0
-    return out
+            surprisal[k] = float(-ts.logprobs[sel].sum()) if sel.any() else 0.0
+        for row, k in enumerate(ks):
+            dists[k] = ts.dists[row]
+    return surprisal, dists
 
 
 def _content_positions(a: Analysis) -> list[int]:
@@ -97,13 +112,12 @@ def _content_positions(a: Analysis) -> list[int]:
     return pos
 
 
-def _suspects(
-    a: Analysis, content: list[int], surprisal: dict[int, float], lexicon: Lexicon
-) -> list[_Suspect]:
+def _spans(a: Analysis, content: list[int], lexicon: Lexicon) -> list[tuple[int, int]]:
+    """Token spans a spinner may have replaced: phrases a thesaurus lists as synonyms
+    ("cessation of hostilities") first, then the remaining content words."""
     content_set = set(content)
-    out: list[_Suspect] = []
+    out: list[tuple[int, int]] = []
     taken: set[int] = set()
-    # Phrases a thesaurus lists as synonyms ("cessation of hostilities") come first.
     for i, j in a.sentences:
         for n in range(_MAX_PHRASE, 1, -1):
             for k in range(i, j - n + 1):
@@ -114,16 +128,69 @@ def _suspects(
                     continue
                 if k not in content_set and k + n - 1 not in content_set:
                     continue
-                phrase = " ".join(a.tokens[k : k + n])
-                if phrase in lexicon.reverse:
-                    out.append(_Suspect(k, k + n, sum(surprisal.get(x, 0.0) for x in span)))
+                if " ".join(a.tokens[k : k + n]) in lexicon.reverse:
+                    out.append((k, k + n))
                     taken.update(span)
-    for k in content:
-        if k not in taken and surprisal.get(k, 0.0) >= calibration.MIN_SURPRISAL:
-            out.append(_Suspect(k, k + 1, surprisal[k]))
-    out.sort(key=lambda s: -s.surprisal)
+    out.extend((k, k + 1) for k in content if k not in taken)
+    return out
+
+
+def _as_written(a: Analysis, start: int, word: str, sent_start: bool) -> str:
+    """``word`` as it would appear at token ``start``: capitalised like the written word,
+    led by a space unless it opens the sentence (how the tokenizer will see it)."""
+    if a.capitalised[start] and word[:1].islower():
+        word = word[0].upper() + word[1:]
+    return word if sent_start else " " + word
+
+
+def _suspects(
+    a: Analysis,
+    content: list[int],
+    scorer: Scorer,
+    lexicon: Lexicon,
+    k: int,
+) -> tuple[list[_Suspect], dict[int, float]]:
+    """Spans whose candidates the left context prefers, each with its best ``k``
+    candidates, most suspicious first; and every word's surprisal.
+
+    The first LM pass gives, for free, the distribution over the next token in front of
+    each span: a candidate whose first token the model expects more than the written
+    word's is evidence of a substitution, and ranks the candidates worth re-scoring."""
+    sent_starts = {i for i, _ in a.sentences}
+    spans = []
+    for s, e in _spans(a, content, lexicon):
+        written = " ".join(a.tokens[s:e])
+        cands = [c.text for c in lexicon.candidates(written, _LEXICON_CANDIDATES)]
+        if cands:
+            spans.append((s, e, cands))
+    surprisal, dists = _first_pass(a, scorer, {s for s, _, _ in spans})
+    out: list[_Suspect] = []
+    for s, e, cands in spans:
+        d = dists[s]
+        opener = s in sent_starts
+        own = float(
+            d[
+                scorer.first_token(
+                    _as_written(a, s, a.norm.text[a.spans[s][0] : a.spans[s][1]], opener)
+                )
+            ]
+        )
+        pre = np.array(
+            [d[scorer.first_token(_as_written(a, s, c, opener))] for c in cands], dtype=np.float64
+        )
+        order = np.argsort(-pre, kind="stable")[:k]
+        out.append(
+            _Suspect(
+                s,
+                e,
+                sum(surprisal.get(x, 0.0) for x in range(s, e)),
+                float(pre[order[0]]) - own,
+                tuple(cands[int(i)] for i in order),
+            )
+        )
+    out.sort(key=lambda x: -x.pre_gain)
     cap = max(8, math.ceil(calibration.MAX_SUSPECT_SHARE * len(content)))
-    return out[:cap]
+    return out[:cap], surprisal
 
 
 def _window(a: Analysis, s: _Suspect, replacement: str) -> tuple[str, str]:
@@ -153,6 +220,7 @@ class Scored:
     gains: tuple[float, ...]  # log-probability gain of each candidate over the written
     zipfs: tuple[float, ...]  # frequency of each candidate
     has_left_context: bool
+    pre_gain: float = 0.0  # what the first pass saw: see _Suspect
 
     def adjusted(self) -> np.ndarray:
         """Gains with part of the unigram preference removed: a language model prefers a
@@ -163,27 +231,22 @@ class Scored:
 
 
 def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 4) -> list[Scored]:
-    """Find suspects and score their candidates (no thresholds applied)."""
+    """Find suspects and score their best ``k`` candidates in context (no thresholds
+    applied)."""
     content = _content_positions(a)
     if not content:
         return []
-    surprisal = _word_surprisals(a, scorer)
-    suspects = _suspects(a, content, surprisal, lexicon)
-    jobs: list[tuple[_Suspect, list[str]]] = []
+    suspects, _ = _suspects(a, content, scorer, lexicon, k)
     pairs: list[tuple[str, str]] = []
     for s in suspects:
-        written = " ".join(a.tokens[s.start : s.end])
-        cands = [c.text for c in lexicon.candidates(written, k)]
-        if not cands:
-            continue
-        jobs.append((s, cands))
-        for text in (a.norm.text[a.spans[s.start][0] : a.spans[s.end - 1][1]], *cands):
+        for text in (a.norm.text[a.spans[s.start][0] : a.spans[s.end - 1][1]], *s.candidates):
             pairs.append(_window(a, s, text))
     scores = scorer.continuation_scores(pairs)
     out: list[Scored] = []
     pos = 0
     sent_starts = {i for i, _ in a.sentences}
-    for s, cands in jobs:
+    for s in suspects:
+        cands = s.candidates
         own = float(scores[pos])
         gains = scores[pos + 1 : pos + 1 + len(cands)].astype(np.float64) - own
         pos += 1 + len(cands)
@@ -198,6 +261,7 @@ def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 4)
                 gains=tuple(round(float(g), 3) for g in gains),
                 zipfs=tuple(lexicon.zipf(c) for c in cands),
                 has_left_context=s.start not in sent_starts,
+                pre_gain=round(s.pre_gain, 3),
             )
         )
     return out
@@ -214,6 +278,7 @@ def word_features(s: Scored) -> dict[str, float]:
         "zipf_written": s.zipf,
         "zipf_best": s.zipfs[best],
         "phrase": float(s.end - s.start > 1),
+        "pre_gain": s.pre_gain,
     }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from unspin.function_words import FUNCTION_WORDS
 MYTHES = Path("/usr/share/mythes/th_en_US_v2.dat")
 _ALPHA_PHRASE = re.compile(r"^[a-z][a-z' -]*[a-z]$")
 _MAX_PHRASE_WORDS = 3
+_MARK = re.compile(r"\s*\([a-z ]+\)$")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,14 @@ def _read_mythes(path: Path, rev: dict[str, set[str]]) -> None:
         head = ""
         for line in f:
             if line.startswith("("):
-                _add_links(rev, head, line.rstrip("\n").split("|")[1:])
+                syns = line.rstrip("\n").split("|")[1:]
+                # Debian's file marks hypernyms "(generic term)" and the like (kept, the
+                # mark removed) and antonyms "(antonym)" (never a synonym).
+                _add_links(
+                    rev,
+                    head,
+                    (_MARK.sub("", x) for x in syns if not x.endswith("(antonym)")),
+                )
             else:
                 head = line.split("|", 1)[0].strip().lower()
 
@@ -102,6 +111,19 @@ class Glove:
             return 0.0
         return float(self.vectors[ia] @ self.vectors[ib])
 
+    def similarities(self, word: str, others: list[str]) -> np.ndarray:
+        """Cosine of ``word`` with each of ``others`` (0 where either is unknown)."""
+        out = np.zeros(len(others), dtype=np.float64)
+        i = self.index.get(word)
+        if i is None or not others:
+            return out
+        rows = [(n, self.index.get(o)) for n, o in enumerate(others)]
+        known = [(n, j) for n, j in rows if j is not None]
+        if known:
+            pos, idx = zip(*known, strict=True)
+            out[list(pos)] = self.vectors[list(idx)] @ self.vectors[i]
+        return out
+
     def neighbours(self, word: str, k: int = 10) -> list[tuple[str, float]]:
         i = self.index.get(word)
         if i is None:
@@ -112,28 +134,51 @@ class Glove:
         return [(self.words[j], float(sims[j])) for j in top if j != i][:k]
 
 
-_SUFFIXES = (("ies", "y"), ("es", ""), ("s", ""), ("ied", "y"), ("ed", ""), ("ed", "e"),
-             ("ing", ""), ("ing", "e"), ("ly", ""))  # fmt: skip
+# Penn tags a spun word can carry, and the universal part of speech lemminflect files
+# them under: a candidate original is put in the same form.
+_UPOS_OF_TAG = {
+    "NNS": "NOUN", "VBD": "VERB", "VBN": "VERB", "VBG": "VERB", "VBZ": "VERB",
+    "JJR": "ADJ", "JJS": "ADJ",
+}  # fmt: skip
 
 
-def _inflect(base: str, suffix: str, replaced: str) -> str:
-    """Put ``suffix`` (as stripped from the spun word, with ``replaced`` restored) on
-    ``base``: on the first word of a phrasal verb for -ed/-ing ("chip in" -> "chipped
-    in" is beyond us; "sign up" -> "signed up" is not), on the last word otherwise."""
-    if " " in base and suffix in ("ed", "ing", "ied"):
-        first, _, rest = base.partition(" ")
-        return f"{_inflect(first, suffix, replaced)} {rest}"
-    head, _, last = base.rpartition(" ")
-    if replaced and last.endswith(replaced):
-        last = last[: -len(replaced)]
-    if suffix in ("s", "es") and last.endswith(("s", "x", "z", "ch", "sh")):
-        suffix = "es"
-    elif suffix == "es":
-        suffix = "s"
-    if suffix in ("ies", "ied") and last.endswith("y"):
-        last = last[:-1]
-    word = last + suffix
-    return f"{head} {word}" if head else word
+@lru_cache(maxsize=65536)
+def forms_of(word: str) -> tuple[tuple[str, str], ...]:
+    """(lemma, tag) pairs that produce ``word``; tag "" means the base form.
+
+    lemminflect knows irregular forms ("said" is say+VBD) and spelling rules ("criticised"
+    is criticise+VBD) and guesses lemmas for words out of its dictionary."""
+    import lemminflect
+
+    out: dict[tuple[str, str], None] = {(word, ""): None}
+    for upos, lemmas in lemminflect.getAllLemmas(word).items():
+        for lemma in lemmas:
+            if lemma == word:
+                continue
+            for tag, forms in lemminflect.getAllInflections(lemma, upos).items():
+                if word in forms and tag in _UPOS_OF_TAG:
+                    out[(lemma, tag)] = None
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _inflect_word(word: str, tag: str) -> str:
+    import lemminflect
+
+    forms = lemminflect.getInflection(word, tag=tag, inflect_oov=True)
+    return forms[0] if forms else word
+
+
+def inflect(base: str, tag: str) -> str:
+    """Put ``base`` (a word or phrase) in the form ``tag``: verbs inflect their first word
+    ("sign up" -> "signed up"), nouns and adjectives their last ("peace talk" -> "peace
+    talks")."""
+    if not tag:
+        return base
+    words = base.split(" ")
+    i = 0 if _UPOS_OF_TAG[tag] == "VERB" else len(words) - 1
+    words[i] = _inflect_word(words[i], tag)
+    return " ".join(words)
 
 
 class Lexicon:
@@ -155,50 +200,65 @@ class Lexicon:
 
     @staticmethod
     def zipf(word: str) -> float:
+        """Zipf frequency (log10 per billion words) of a word or phrase."""
+        low = word.lower()
+        if " " not in low and "-" not in low:
+            f = _frequencies().get(low)
+            return round(math.log10(f) + 9, 2) if f else 0.0
         from wordfreq import zipf_frequency
 
         return float(zipf_frequency(word, "en", wordlist="large"))
 
-    def originals(self, word: str) -> list[tuple[str, str, str]]:
-        """(headword, suffix, replaced) triples: headwords whose synonym lists contain
-        ``word`` or its uninflected form, with how to re-inflect them."""
+    def originals(self, word: str) -> list[tuple[str, str]]:
+        """(headword, tag) pairs: headwords whose synonym lists contain ``word`` or its
+        lemma, and the form (tag) to put them in."""
         word = word.lower()
-        out = [(h, "", "") for h in self.reverse.get(word, ())]
-        for suffix, repl in _SUFFIXES:
-            if word.endswith(suffix) and len(word) > len(suffix) + 2:
-                stem = word[: -len(suffix)] + repl
-                out.extend((h, suffix, "") for h in self.reverse.get(stem, ()))
+        out: list[tuple[str, str]] = []
+        for lemma, tag in forms_of(word):
+            out.extend((h, tag) for h in self.reverse.get(lemma, ()))
         return out
 
     def candidates(self, word: str, k: int = 8) -> list[Candidate]:
         """Plausible originals of the spun ``word``, best prior first, inflection kept."""
-        low = word.lower()
-        found: dict[str, set[str]] = {}
-        for head, suffix, repl in self.originals(low):
-            cand = _inflect(head, suffix, repl) if suffix else head
-            if cand != low and cand not in FUNCTION_WORDS:
-                found.setdefault(cand, set()).add("thesaurus")
+        return list(self._ranked(word.lower(), k)[:k])
+
+    @lru_cache(maxsize=32768)  # noqa: B019 - one long-lived lexicon per process
+    def _ranked(self, low: str, k: int) -> tuple[Candidate, ...]:
+        # Headwords are ranked before they are inflected (inflection is the slow step):
+        # the prior looks at the headword, the candidate is its inflected form.
+        heads: dict[tuple[str, str], set[str]] = {}
+        for head, tag in self.originals(low):
+            heads.setdefault((head, tag), set()).add("thesaurus")
         if self.glove:
             for n, sim in self.glove.neighbours(low, 10):
-                if sim >= 0.75 and n != low and n.isalpha() and n not in FUNCTION_WORDS:
-                    found.setdefault(n, set()).add("glove")
+                if sim >= 0.75 and n != low and n.isalpha():
+                    heads.setdefault((n, ""), set()).add("glove")
+        keys = [h for h in heads if h[0] not in FUNCTION_WORDS and not _same_stem(h[0], low)]
+        sims = (
+            self.glove.similarities(low, [h.rpartition(" ")[2] for h, _ in keys])
+            if self.glove
+            else np.zeros(len(keys))
+        )
+        # Spinners trade common words for rarer synonyms: a common, related word is the
+        # likelier original.
+        priors = [
+            float(sim) + 0.15 * self.zipf(h) + (0.3 if len(heads[(h, t)]) > 1 else 0.0)
+            for (h, t), sim in zip(keys, sims, strict=True)
+        ]
         scored = []
-        for cand, src in found.items():
-            if _same_stem(cand, low):
-                continue
-            sim = self.glove.similarity(low, cand.split()[-1]) if self.glove else 0.0
-            freq = self.zipf(cand)
-            # Spinners trade common words for rarer synonyms: a common, related word is
-            # the likelier original.
-            prior = sim + 0.15 * freq + (0.3 if len(src) > 1 else 0.0)
-            scored.append(Candidate(cand, round(prior, 4), tuple(sorted(src))))
+        for i in sorted(range(len(keys)), key=lambda i: -priors[i])[: 2 * k]:
+            head, tag = keys[i]
+            cand = inflect(head, tag)
+            if cand != low and not _same_stem(cand, low):
+                src = tuple(sorted(heads[keys[i]]))
+                scored.append(Candidate(cand, round(priors[i], 4), src))
         if " " in low:
             scored.extend(self._compose(low, k))
         best: dict[str, Candidate] = {}
         for c in scored:
             if c.text not in best or c.prior > best[c.text].prior:
                 best[c.text] = c
-        return sorted(best.values(), key=lambda c: -c.prior)[:k]
+        return tuple(sorted(best.values(), key=lambda c: -c.prior)[:k])
 
     def _compose(self, phrase: str, k: int) -> list[Candidate]:
         """Originals of a spun phrase built word by word ("counterfeit consciousness" ->
@@ -229,6 +289,13 @@ def _same_stem(a: str, b: str) -> bool:
     """Inflections of one word ("detainee"/"detainees") are not substitutions."""
     n = min(len(a), len(b), 6)
     return n >= 4 and a[:n] == b[:n] and abs(len(a) - len(b)) <= 4
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, float]:
+    from wordfreq import get_frequency_dict
+
+    return dict(get_frequency_dict("en", wordlist="large"))
 
 
 @lru_cache(maxsize=1)

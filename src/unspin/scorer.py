@@ -13,7 +13,8 @@ import contextlib
 import importlib.util
 import json
 import os
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ class TokenScores:
 
     offsets: list[tuple[int, int]]  # character spans of the tokens in the text
     logprobs: np.ndarray  # float32, one per token
+    # float32 [len(dists_at), vocab]: next-token log-probabilities where asked, else empty
+    dists: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
 
 class Scorer:
@@ -54,7 +57,9 @@ class Scorer:
 
     ``model``: None or "smollm2" for the packaged default, a directory, a ``.gguf`` file
     or a Hugging Face hub id. ``threads`` defaults to the machine's cores; a GPU is used
-    when one is present unless ``device`` says otherwise.
+    when one is present unless ``device`` says otherwise. ``dtype`` "auto" computes in
+    bfloat16 where the processor does it natively (AMX or AVX-512 BF16 on x86, any GPU)
+    and in float32 elsewhere; log-probabilities are always taken in float32.
     """
 
     def __init__(
@@ -64,16 +69,31 @@ class Scorer:
         threads: int | None = None,
         batch_size: int = 32,
         device: str | None = None,
+        dtype: str = "auto",
         cache_dir: Path | None = None,
     ) -> None:
         torch = _require_torch()
         torch.set_num_threads(threads or os.cpu_count() or 1)
         self.batch_size = max(1, batch_size)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.dtype = resolve_dtype(dtype, self.device)
         self.name = model or DEFAULT_MODEL
         self.tokenizer, self.model = _load(self.name, cache_dir or cache_root())
-        self.model.to(self.device)
+        self.model.to(device=self.device, dtype=getattr(torch, self.dtype))
         self.model.eval()
+        self._first_ids: dict[str, int] = {}
+        # Split the model into decoder and vocabulary projection where the architecture
+        # allows (Llama, Gemma, GPT-2, ...): only scored positions need the projection.
+        # Models that post-process logits (soft-capping) run whole.
+        self._decoder: Any = None
+        self._lm_head: Any = None
+        config = self.model.config
+        if not getattr(config, "final_logit_softcapping", None):
+            with contextlib.suppress(AttributeError, NotImplementedError):
+                decoder = self.model.get_decoder()
+                head = self.model.get_output_embeddings()
+                if decoder is not None and head is not None:
+                    self._decoder, self._lm_head = decoder, head
         tok = self.tokenizer
         start = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
         if start is None:
@@ -81,10 +101,23 @@ class Scorer:
         self.start_id = int(start)
         self.pad_id = int(tok.pad_token_id if tok.pad_token_id is not None else start)
 
-    def _forward(self, seqs: list[list[int]]) -> list[np.ndarray]:
-        """Log-probability of every token after the first, for each id sequence."""
+    def _forward(
+        self,
+        seqs: list[list[int]],
+        rows: list[list[int]] | None = None,
+        *,
+        tail: list[int] | None = None,
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Log-probability of every token after the first, for each id sequence; and, when
+        ``rows`` asks for them, the whole next-token distribution (log-probabilities over
+        the vocabulary) that predicted the tokens at those positions.
+
+        With ``tail``, only the last ``tail[i]`` tokens of sequence ``i`` are scored (the
+        others get 0): the vocabulary projection, the costliest step after the layers, then
+        runs only where a score is wanted."""
         torch = _require_torch()
         out: list[np.ndarray] = [np.zeros(0, np.float32)] * len(seqs)
+        dists: list[np.ndarray] = [np.zeros((0, 0), np.float32)] * len(seqs)
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
         for b in range(0, len(order), self.batch_size):
             idx = order[b : b + self.batch_size]
@@ -94,26 +127,77 @@ class Scorer:
             for r, i in enumerate(idx):
                 ids[r, : len(seqs[i])] = torch.tensor(seqs[i])
                 mask[r, : len(seqs[i])] = 1
-            with torch.inference_mode():
-                logits = self.model(
-                    input_ids=ids.to(self.device), attention_mask=mask.to(self.device)
-                ).logits.float()
-                lp = torch.log_softmax(logits[:, :-1], dim=-1)
-                tgt = ids[:, 1:].to(self.device)
-                got = lp.gather(-1, tgt.unsqueeze(-1)).squeeze(-1).cpu().numpy()
+            # (row, position) of each token to score; a token is predicted one step before.
+            rr: list[int] = []
+            pp: list[int] = []
             for r, i in enumerate(idx):
-                out[i] = got[r, : len(seqs[i]) - 1].astype(np.float32)
-        return out
+                n = len(seqs[i])
+                first = 1 if tail is None else max(1, n - tail[i])
+                rr.extend([r] * (n - first))
+                pp.extend(range(first, n))
+            with torch.inference_mode():
+                ids_d, mask_d = ids.to(self.device), mask.to(self.device)
+                hidden = self._hidden(ids_d, mask_d)
+                sel_r = torch.tensor(rr, dtype=torch.long, device=self.device)
+                sel_p = torch.tensor(pp, dtype=torch.long, device=self.device)
+                lp = torch.log_softmax(self._head(hidden[sel_r, sel_p - 1]).float(), dim=-1)
+                got = lp.gather(-1, ids_d[sel_r, sel_p].unsqueeze(-1)).squeeze(-1).cpu().numpy()
+                pos = 0
+                for r, i in enumerate(idx):
+                    n = len(seqs[i])
+                    first = 1 if tail is None else max(1, n - tail[i])
+                    row = np.zeros(n - 1, np.float32)
+                    row[first - 1 :] = got[pos : pos + n - first]
+                    out[i] = row
+                    if rows is not None and rows[i]:
+                        at = torch.tensor([p - 1 for p in rows[i]], dtype=torch.long)
+                        h = hidden[r, at.to(self.device)]
+                        dists[i] = torch.log_softmax(self._head(h).float(), dim=-1).cpu().numpy()
+                    pos += n - first
+        return out, dists
 
-    def token_scores(self, texts: list[str]) -> list[TokenScores]:
-        """Each token's log-probability given the text before it."""
+    def _hidden(self, ids: Any, mask: Any) -> Any:
+        """Last hidden states; the vocabulary projection is applied separately."""
+        if self._decoder is not None:
+            return self._decoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        out = self.model(input_ids=ids, attention_mask=mask)
+        return out.logits  # no separable head: "hidden" are already logits
+
+    def _head(self, hidden: Any) -> Any:
+        return self._lm_head(hidden) if self._decoder is not None else hidden
+
+    def token_scores(
+        self, texts: list[str], *, dists_at: list[list[int]] | None = None
+    ) -> list[TokenScores]:
+        """Each token's log-probability given the text before it.
+
+        ``dists_at`` (character offsets, one list per text) also asks for the next-token
+        distribution in front of the token covering each offset: what the model expected
+        there, for any word, at no extra model cost."""
         enc = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
         seqs = [[self.start_id, *ids] for ids in enc["input_ids"]]
-        lps = self._forward(seqs)
+        rows: list[list[int]] | None = None
+        if dists_at is not None:
+            rows = []
+            for offs, want in zip(enc["offset_mapping"], dists_at, strict=True):
+                ends = [int(o[1]) for o in offs]
+                # +1: the start token comes first in the sequence.
+                rows.append([min(bisect_right(ends, c), len(ends) - 1) + 1 for c in want])
+        lps, dists = self._forward(seqs, rows)
         return [
-            TokenScores([(int(o[0]), int(o[1])) for o in offs], lp)
-            for offs, lp in zip(enc["offset_mapping"], lps, strict=True)
+            TokenScores([(int(o[0]), int(o[1])) for o in offs], lp, d)
+            for offs, lp, d in zip(enc["offset_mapping"], lps, dists, strict=True)
         ]
+
+    def first_token(self, text: str) -> int:
+        """Id of the first token of ``text`` (as it would follow a word: lead with a
+        space), cached."""
+        got = self._first_ids.get(text)
+        if got is None:
+            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            got = int(ids[0]) if ids else self.pad_id
+            self._first_ids[text] = got
+        return got
 
     def continuation_scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         """log P(continuation | context) for each (context, continuation) pair."""
@@ -123,11 +207,31 @@ class Scorer:
         left = tok([p[0] for p in pairs], add_special_tokens=False)["input_ids"]
         right = tok([p[1] for p in pairs], add_special_tokens=False)["input_ids"]
         seqs = [[self.start_id, *a, *b] for a, b in zip(left, right, strict=True)]
-        lps = self._forward(seqs)
+        lps, _ = self._forward(seqs, tail=[len(b) for b in right])
         return np.array(
             [float(lp[len(a) :].sum()) for lp, a in zip(lps, left, strict=True)],
             dtype=np.float32,
         )
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def resolve_dtype(dtype: str, device: str) -> str:
+    """The torch dtype name to compute in. On a processor without native bfloat16,
+    emulated bfloat16 is slower than float32."""
+    if dtype not in ("auto", "float32", "bfloat16", "float16"):
+        raise UnspinError(f"unknown dtype {dtype!r}: auto, float32, bfloat16 or float16")
+    if dtype != "auto":
+        return dtype
+    if device.startswith("cuda") or (device == "cpu" and _cpu_has_bf16()):
+        return "bfloat16"
+    return "float32"
 
 
 def _load(name: str, cache: Path) -> tuple[Any, Any]:
