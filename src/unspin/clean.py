@@ -25,12 +25,21 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 _AD_MARKER = re.compile(
     r"^\s*(?:\[\s*ad[_ ]?\d*\s*\]|advertisement|sponsored( content)?|ad)\s*$", re.IGNORECASE
 )
-_PROMO = re.compile(
-    r"^\s*(?:watch|read more|read also|also read|related|recommended|more|see also|"
-    r"listen|video|photos|trending|must read|don't miss|breaking|update|sponsored)\s*[:|>-]"
-    r"|\b(?:click here|sign up|subscribe (?:to|for|now)|follow us|download (?:our|the) app|"
+# Promos: a line that starts with a promo label, or that names a call to action anywhere.
+_PROMO_HEAD = re.compile(
+    r"\s*(?:watch|read more|read also|also read|related|recommended|more|see also|"
+    r"listen|video|photos|trending|must read|don't miss|breaking|update|sponsored)\s*[:|>-]",
+    re.IGNORECASE,
+)
+_PROMO_ANYWHERE = re.compile(
+    r"\b(?:click here|sign up|subscribe (?:to|for|now)|follow us|download (?:our|the) app|"
     r"share this|newsletter|all rights reserved|cookie)\b",
     re.IGNORECASE,
+)
+# What a lowercased ASCII line must contain for _PROMO_ANYWHERE to match it.
+_PROMO_HINT = re.compile(
+    r"click here|sign up|subscribe |follow us|download |share this|newsletter|"
+    r"all rights reserved|cookie"
 )
 _SHARE_WORDS = frozenset(
     {
@@ -38,8 +47,11 @@ _SHARE_WORDS = frozenset(
         "telegram", "share", "tweet", "print", "copy", "link", "messenger",
     }
 )  # fmt: skip
+_SHARE_HINT = re.compile("|".join(sorted(_SHARE_WORDS)))
+_NAV_SEPARATORS = ("|", "\u2022", "\u00b7")
 _SPINTAX = re.compile(r"\{[^{}\n]*\|[^{}\n]*\}")
-_END_PUNCT = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*\s*$")
+_END_STOPS = ".!?:;"
+_END_CLOSERS = "\"'\u2019\u201d)]"
 _NUMBERISH = re.compile(r"\d")
 
 
@@ -54,7 +66,7 @@ def _norm_line(text: str) -> str:
 def _title_like(line: str) -> bool:
     """Short, no final punctuation, mostly capitalised words (or all caps)."""
     words = line.split()
-    if not 2 <= len(words) <= 20 or _END_PUNCT.search(line):
+    if not 2 <= len(words) <= 20 or _ends_with_stop(line):
         return False
     alpha = [w for w in words if w[:1].isalpha()]
     if not alpha:
@@ -69,16 +81,26 @@ def _title_like(line: str) -> bool:
 MIN_OVERLAP = 0.1
 
 
+def _line_words(line: str) -> tuple[set[str], str]:
+    """:func:`_content_words` and :func:`_norm_line` of one line, with one regex pass
+    when the line is ASCII (lowercasing first then finds the same words)."""
+    if line.isascii():
+        words = _WORD.findall(line.lower())
+        return set(words).difference(FUNCTION_WORDS), " ".join(words)
+    return _content_words(line), _norm_line(line)
+
+
 def find_strays(text: str, title: str | None = None) -> list[Stray]:
     """Lines of ``text`` that are not part of the article, in order."""
     lines = [(m.start(), m.end(), m.group()) for m in _LINE.finditer(text) if m.group().strip()]
     if len(lines) < 2:
         return _spintax(text)
     out: list[Stray] = []
-    vocab = [_content_words(t) for _, _, t in lines]
+    vocab_keys = [_line_words(t) for _, _, t in lines]
+    vocab = [v for v, _ in vocab_keys]
     title_key = _norm_line(title) if title else None
     title_words = _content_words(title) if title else None
-    first_key = _norm_line(lines[0][2])
+    first_key = vocab_keys[0][1]
     first_is_title = _title_like(lines[0][2].strip())
 
     # In how many lines each content word occurs: a line's word is shared with the rest
@@ -94,19 +116,18 @@ def find_strays(text: str, title: str | None = None) -> list[Stray]:
         stripped = line.strip()
         lead = len(line) - len(line.lstrip())
         s2, e2 = s + lead, s + lead + len(stripped)
-        key = _norm_line(stripped)
+        key = vocab_keys[i][1]  # the same words as the stripped line's
         reason: str | None = None
         words = stripped.split()
-        lower_words = [w.strip(".,:;|!?").lower() for w in words]
         if _AD_MARKER.match(stripped):
             reason = "ad-marker"
-        elif words and sum(w in _SHARE_WORDS for w in lower_words) >= max(2, len(words) // 2):
+        elif _share_bar(stripped, words):
             reason = "share-bar"
         elif _navigation(stripped):
             reason = "navigation"
         elif key and i > 0 and (key == title_key or (key == first_key and first_is_title)):
             reason = "repeated-headline"
-        elif _PROMO.search(stripped) and len(words) <= 30:
+        elif _promo(stripped) and len(words) <= 30:
             reason = "promo"
         elif i == 0 and _title_like(stripped) and key != title_key:
             if not stripped.lower().startswith("by ") and _foreign_headline(
@@ -116,7 +137,7 @@ def find_strays(text: str, title: str | None = None) -> list[Stray]:
         elif (
             i > 0
             and len(words) <= 25
-            and not _END_PUNCT.search(stripped)
+            and not _ends_with_stop(stripped)
             and not _numeric(words)
             and _is_standalone(lines, i, text)
             and shared(i) < MIN_OVERLAP
@@ -130,9 +151,34 @@ def find_strays(text: str, title: str | None = None) -> list[Stray]:
     return out
 
 
+def _ends_with_stop(line: str) -> bool:
+    """A final stop, possibly followed by closing quotes or brackets and spaces."""
+    end = line.rstrip().rstrip(_END_CLOSERS)
+    return end[-1:] in _END_STOPS and bool(end)
+
+
+def _promo(line: str) -> bool:
+    if _PROMO_HEAD.match(line):
+        return True
+    if line.isascii() and not _PROMO_HINT.search(line.lower()):
+        return False  # cheap: most lines hold no call to action
+    return bool(_PROMO_ANYWHERE.search(line))
+
+
+def _share_bar(line: str, words: list[str]) -> bool:
+    """Mostly share buttons: "Share | Facebook | Twitter | Email"."""
+    low = line.lower()
+    if not _SHARE_HINT.search(low):  # cheap: most lines name no share button
+        return False
+    lower_words = [w.strip(".,:;|!?").lower() for w in words]
+    return sum(w in _SHARE_WORDS for w in lower_words) >= max(2, len(words) // 2)
+
+
 def _navigation(line: str) -> bool:
     """A row of short menu items: "Home | News | Sport" or bullets."""
-    for sep in ("|", "\u2022", "\u00b7"):
+    for sep in _NAV_SEPARATORS:
+        if sep not in line:
+            continue
         items = [x.strip() for x in line.split(sep)]
         if len(items) >= 3 and "{" not in line and all(len(x.split()) <= 4 for x in items):
             return True

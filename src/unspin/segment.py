@@ -6,9 +6,13 @@ Everything downstream (fingerprints, alignment, substitutions) works on one
 
 from __future__ import annotations
 
+import ctypes
 import re
+import threading
 from bisect import bisect_left
 from dataclasses import dataclass, replace
+from itertools import accumulate, chain
+from operator import itemgetter
 
 import blingfire
 
@@ -23,6 +27,10 @@ _TOKEN = re.compile(r"(\s*)(\d+(?:[.,:]\d+)*\w*|\w+(?:[-'.]\w+)*|\S)")
 _LINE = re.compile(r"[^\n]+")
 
 WORD, NUMBER, PUNCT = "w", "n", "p"
+# Kind of an ASCII token from its first character (see analyze).
+_KIND_OF = {
+    c: WORD if chr(c).isalpha() else NUMBER if chr(c).isdigit() else PUNCT for c in range(128)
+}
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         base = line.start()
         pos = 0
         found: list[tuple[int, int]] = []
-        for sent in blingfire.text_to_sentences(chunk).split("\n"):
+        for sent in _text_to_sentences(chunk).split("\n"):
             if not sent:
                 continue
             start = chunk.find(sent, pos)
@@ -93,6 +101,29 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             found.append((start, pos))
         spans.extend((base + a, base + b) for a, b in found)
     return spans
+
+
+_BLINGFIRE = blingfire.blingfire  # the library behind blingfire.text_to_sentences
+_BUFFERS = threading.local()  # one output buffer per thread (ctypes releases the GIL)
+
+
+def _text_to_sentences(text: str) -> str:
+    """``blingfire.text_to_sentences`` with an output buffer reused across calls (its own
+    allocates a zeroed one per call, a third of the time on short lines)."""
+    data = text.encode("utf-8")
+    size = len(data) * 2
+    buf = getattr(_BUFFERS, "buf", None)
+    if buf is None or len(buf) < size:
+        buf = ctypes.create_string_buffer(max(size, 1 << 14))
+        _BUFFERS.buf = buf
+    n = _BLINGFIRE.TextToSentences(
+        ctypes.c_char_p(data), ctypes.c_int(len(data)), ctypes.byref(buf), ctypes.c_int(size)
+    )
+    if n == -1 or n > size:
+        return ""
+    out = ctypes.string_at(buf, n)  # NUL-terminated, like the fresh buffer's .value
+    end = out.find(b"\0")
+    return (out if end < 0 else out[:end]).decode("utf-8")
 
 
 def _split_sentences_slow(text: str) -> list[tuple[int, int]]:
@@ -111,17 +142,21 @@ def analyze(text: str) -> Analysis:
     """Normalise, split into sentences and tokenise ``text``."""
     norm = normalize(text)
     ntext = norm.text
-    pairs = _TOKEN.findall(ntext)
-    raw = [tok for _, tok in pairs]
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for ws, tok in pairs:
-        pos += len(ws)
-        end = pos + len(tok)
-        spans.append((pos, end))
-        pos = end
-    kinds = "".join([WORD if t[0].isalpha() else NUMBER if t[0].isdigit() else PUNCT for t in raw])
-    starts = [a for a, _ in spans]
+    pairs: list[tuple[str, str]] = _TOKEN.findall(ntext)
+    raw: list[str] = list(map(itemgetter(1), pairs))
+    # Offsets from the lengths of (whitespace, token) pieces, without a Python loop.
+    ends = list(accumulate(map(len, chain.from_iterable(pairs))))
+    starts = ends[0::2]
+    spans = list(zip(starts, ends[1::2], strict=True))
+    firsts = "".join(map(itemgetter(0), raw))  # first character of each token
+    if firsts.isascii():
+        kinds = firsts.translate(_KIND_OF)
+    else:
+        kinds = "".join([WORD if c.isalpha() else NUMBER if c.isdigit() else PUNCT for c in firsts])
+    if "\0" in ntext or not raw:
+        tokens = [t.lower() for t in raw]
+    else:  # one lower() call: NUL is neither cased nor case-ignorable, so same result
+        tokens = "\0".join(raw).lower().split("\0")
     sentences: list[tuple[int, int]] = []
     sentence_spans: list[tuple[int, int]] = []
     for s_start, s_end in split_sentences(ntext):
@@ -132,10 +167,10 @@ def analyze(text: str) -> Analysis:
     return Analysis(
         text=text,
         norm=norm,
-        tokens=[t.lower() for t in raw],
+        tokens=tokens,
         spans=spans,
         kinds=kinds,
-        capitalised=[t[0].isupper() for t in raw],
+        capitalised=list(map(str.isupper, firsts)),
         sentences=sentences,
         sentence_spans=sentence_spans,
     )
