@@ -4,15 +4,17 @@ root, and who copies whom per site.
 The pipeline is a chain of plain functions so that the local runner below and the Ray
 runner (:mod:`unspin.cluster_ray`) run the same code and give the same clusters:
 
-1. :func:`sketch` -- one document: stray lines (:func:`unspin.clean.find_strays`) left
-   out, the MinHash signature of its immutable skeleton and its LSH band keys
-   (:mod:`unspin.fingerprint`), site and date.
+1. :func:`sketch` -- one document: the MinHash signature of its immutable skeleton
+   (:func:`unspin.fingerprint.skeleton`, one regex pass) and its LSH band keys, site and
+   date.
 2. :func:`candidate_pairs` -- documents sharing a band key, kept when their estimated
    Jaccard is at least ``min_jaccard``. Buckets with more than ``max_bucket`` members are
    skipped (and counted): a key shared by that many documents is boilerplate, and true
    copies also share other bands.
 3. :func:`plan` -- candidate pairs grouped into connected components (union-find).
-4. :func:`verify_component` -- inside one component, each document is first aligned with
+4. :func:`verify_component` -- the documents of one component are analysed with their
+   stray lines (:func:`unspin.clean.find_strays`) left out, as trace does. Each is first
+   aligned with
    the component's most likely root, then the remaining candidate pairs are aligned
    until their documents are connected. A pair is a copy by the rule trace uses:
    :attr:`Alignment.score <unspin.align.Alignment.score>` at least ``threshold``
@@ -52,12 +54,21 @@ from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
 
-from unspin.align import Alignment, align
+from unspin.align import (
+    MIN_SENTENCE_MATCH,
+    Alignment,
+    SentencePair,
+    _align_pair,
+    _Encoder,
+    _word_count,
+)
 from unspin.archive import Archive, batched
 from unspin.clean import find_strays
 from unspin.document import Document
-from unspin.fingerprint import FingerprintParams, fingerprint
+from unspin.fingerprint import FingerprintParams, band_keys, signature_of, skeleton_shingles
 from unspin.readers import ReadOptions, ReadProblem, read_inputs
 from unspin.report import Source
 from unspin.segment import NUMBER, WORD, Analysis, analyze
@@ -108,8 +119,6 @@ class Sketch:
     url: str | None
     site: str | None
     date: str | None
-    n_words: int
-    strays: tuple[tuple[int, int], ...]  # stray lines left out (input offsets)
     signature: np.ndarray  # uint32[num_perm]
     band_keys: np.ndarray  # int64[bands]; empty when the text has nothing to sketch
 
@@ -127,27 +136,19 @@ def site_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
-def prepared(text: str, strays: Sequence[tuple[int, int]]) -> Analysis:
-    """The analysis of ``text`` with the stray lines left out, as every stage sees it."""
-    return analyze(text).without(list(strays))
-
-
 def sketch(doc: Document, key: int = 0, params: FingerprintParams | None = None) -> Sketch:
-    """Sketch one document (stray lines left out, as trace does)."""
+    """Sketch one document: MinHash of its skeleton's shingles, and LSH band keys."""
     params = params or FingerprintParams()
-    strays = tuple((x.start, x.end) for x in find_strays(doc.text, doc.title))
-    a = prepared(doc.text, strays)
-    fp = fingerprint(a, params)
+    items = sorted(set(skeleton_shingles(doc.text, params.ngram)))
+    sig = signature_of(items, params)
     return Sketch(
         key=key,
         id=doc.id,
         url=doc.url,
         site=site_of(doc.url),
         date=doc.date,
-        n_words=a.n_words,
-        strays=strays,
-        signature=fp.signature,
-        band_keys=np.asarray(fp.band_keys, dtype=np.int64),
+        signature=sig,
+        band_keys=np.asarray(band_keys(sig, params) if items else [], dtype=np.int64),
     )
 
 
@@ -177,7 +178,6 @@ class SketchTable:
         self._urls: list[str | None] = []
         self._sites: list[str | None] = []
         self._dates: list[str | None] = []
-        self._strays: list[tuple[tuple[int, int], ...]] = []
         self._origins: list[str] = []
         self._sigs = bytearray()
         self._bands = bytearray()
@@ -188,7 +188,6 @@ class SketchTable:
         self.urls: list[str | None] = []
         self.sites: list[str | None] = []
         self.dates: list[str | None] = []
-        self.strays: list[tuple[tuple[int, int], ...]] = []
         self.signatures = np.zeros((0, params.num_perm), dtype=np.uint32)
         self.band_keys = np.zeros((0, params.bands), dtype=np.int64)
         self.has_bands = np.zeros(0, dtype=bool)
@@ -200,7 +199,6 @@ class SketchTable:
         self._urls.append(s.url)
         self._sites.append(self._shared.setdefault(s.site, s.site) if s.site else None)
         self._dates.append(self._shared.setdefault(s.date, s.date) if s.date else None)
-        self._strays.append(s.strays or ())
         self._origins.append(origin)
         self._sigs += np.asarray(s.signature, dtype=np.uint32).tobytes()
         bands = np.asarray(s.band_keys, dtype=np.int64)
@@ -227,12 +225,11 @@ class SketchTable:
         self.urls = [self._urls[i] for i in keep]
         self.sites = [self._sites[i] for i in keep]
         self.dates = [self._dates[i] for i in keep]
-        self.strays = [self._strays[i] for i in keep]
         self.signatures = np.frombuffer(self._sigs, dtype=np.uint32).reshape(-1, p.num_perm)[idx]
         self.band_keys = np.frombuffer(self._bands, dtype=np.int64).reshape(-1, p.bands)[idx]
         self.has_bands = np.asarray(self.band_keys.any(axis=1), dtype=bool)
         self._keys, self._ids, self._urls, self._sites, self._dates = [], [], [], [], []
-        self._strays, self._origins = [], []
+        self._origins = []
         self._sigs, self._bands = bytearray(), bytearray()
         return skipped
 
@@ -365,7 +362,12 @@ class CandidateDoc:
     url: str | None = None
     site: str | None = None
     date: str | None = None
-    strays: tuple[tuple[int, int], ...] = ()
+    title: str | None = None  # the page's own title, for stray lines (repeated headline)
+
+    def analysis(self) -> Analysis:
+        """The analysis of the text with its stray lines left out."""
+        strays = [(x.start, x.end) for x in find_strays(self.text, self.title)]
+        return analyze(self.text).without(strays)
 
 
 @dataclass(frozen=True)
@@ -465,12 +467,14 @@ def _coverage_rank(words: list[Counter[str]]) -> list[float]:
 
 @functools.cache
 def _zipf() -> Callable[[str], float] | None:
-    """wordfreq's Zipf frequency of an English word, or None without wordfreq."""
+    """wordfreq's Zipf frequency of an English word (cached: a crawl repeats its
+    vocabulary), or None without wordfreq."""
     try:
         from wordfreq import zipf_frequency
     except ImportError:
         return None
 
+    @functools.lru_cache(maxsize=1 << 18)
     def zipf(word: str) -> float:
         return float(zipf_frequency(word, "en"))
 
@@ -484,8 +488,80 @@ def _plainness(a: Analysis, zipf: Callable[[str], float]) -> float:
     return sum(map(zipf, words)) / len(words) if words else 0.0
 
 
+class _Encoded:
+    """A document's analysis with its sentences encoded once for every alignment in its
+    component (one encoder per component: any one-to-one coding aligns the same)."""
+
+    def __init__(self, a: Analysis, enc: _Encoder) -> None:
+        self.a = a
+        self.sents = [enc(a.tokens[i:j]) for i, j in a.sentences]
+        self.bags = ["".join(sorted(x)) for x in self.sents]
+        self.words = [_word_count(a.kinds, i, j) for i, j in a.sentences]
+        self.n_words = sum(self.words)
+
+
+def _align(copy: _Encoded, source: _Encoded) -> Alignment:
+    """:func:`unspin.align.align` of two encoded documents, with the same result.
+
+    Each copy sentence tries its two most similar source sentences; a try is skipped when
+    even its bound cannot win: the words a pair can match are at most the tokens the two
+    sentences share as multisets, which the bag similarity gives."""
+    c, s = copy.a, source.a
+    if not c.sentences or not s.sentences:
+        return Alignment((), copy.n_words, source.n_words, 0, 0, 0)
+    lcs = process.cdist(copy.sents, source.sents, scorer=Indel.normalized_similarity)
+    bag = process.cdist(copy.bags, source.bags, scorer=Indel.normalized_similarity)
+    sim = (lcs + bag) / 2
+    pairs: list[SentencePair] = []
+    reused: set[int] = set()
+    aligned_copy = matched_total = 0
+    for ci, cw in enumerate(copy.words):
+        if cw == 0:
+            continue
+        best: SentencePair | None = None
+        row = sim[ci]
+        n_c = len(copy.sents[ci])
+        for si in np.argsort(-row)[:2].tolist():
+            if row[si] < MIN_SENTENCE_MATCH / 2:
+                break
+            sw = source.words[si]
+            shared = round(float(bag[ci, si]) * (n_c + len(source.sents[si])) / 2)
+            bound = 2 * shared / (cw + sw)
+            if bound < MIN_SENTENCE_MATCH or (best is not None and bound <= best.match):
+                continue
+            matched, changes = _align_pair(c, s, copy.sents[ci], source.sents[si], ci, si)
+            dice = 2 * matched / (cw + sw)
+            if dice >= MIN_SENTENCE_MATCH and (best is None or dice > best.match):
+                best = SentencePair(ci, si, dice, matched, tuple(changes))
+        if best is not None:
+            pairs.append(best)
+            reused.add(best.source_sentence)
+            aligned_copy += cw
+            matched_total += best.matched_words
+    return Alignment(
+        pairs=tuple(pairs),
+        copy_words=copy.n_words,
+        source_words=source.n_words,
+        aligned_copy_words=aligned_copy,
+        reused_source_words=sum(source.words[k] for k in reused),
+        matched_words=matched_total,
+    )
+
+
 def _too_big(a: Analysis, b: Analysis) -> bool:
     return len(a.sentences) * len(b.sentences) > _MAX_ALIGN_CELLS
+
+
+def _verify(a: _Encoded, b: _Encoded, threshold: float) -> tuple[Alignment, bool] | None:
+    if _too_big(a.a, b.a):
+        return None
+    ab = _align(a, b)
+    if ab.score >= threshold:
+        return ab, True
+    ba = _align(b, a)
+    if ba.score >= threshold:
+        return ba, False
+    return None
 
 
 def verify(
@@ -494,15 +570,8 @@ def verify(
     """Whether ``a`` and ``b`` are copies of one another: ``a`` aligned with ``b`` (or,
     failing that, ``b`` with ``a``) scores at least ``threshold``. Returns the passing
     alignment and whether ``a`` was the copy side, or None."""
-    if _too_big(a, b):
-        return None
-    ab = align(a, b)
-    if ab.score >= threshold:
-        return ab, True
-    ba = align(b, a)
-    if ba.score >= threshold:
-        return ba, False
-    return None
+    enc = _Encoder()
+    return _verify(_Encoded(a, enc), _Encoded(b, enc), threshold)
 
 
 _ARCHIVES: dict[str, Archive] = {}
@@ -524,28 +593,42 @@ def verify_component(
     indices, most similar first)."""
     opts = options or ClusterOptions()
     n = len(docs)
-    an = [prepared(d.text, d.strays) for d in docs]
+    enc = _Encoder()
+    an = [d.analysis() for d in docs]
+    en = [_Encoded(a, enc) for a in an]
     dates = [parse_date(d.date) for d in docs]
-    cover = _coverage_rank([_words(a) for a in an])
     zipf = _zipf() if opts.frequency else None
     plain = [_plainness(a, zipf) for a in an] if zipf else None
+    covers: list[float] = []
+
+    def cover(i: int) -> float:
+        if not covers:  # only needed to break ties
+            covers.extend(_coverage_rank([_words(a) for a in an]))
+        return -covers[i]
+
+    def by(rows: list[int], first: Callable[[int], Any]) -> list[int]:
+        """``rows`` sorted by ``first``, ties by coverage, then by input order."""
+        keys = [first(i) for i in rows]
+        if len(set(keys)) == len(keys):
+            return [r for _, r in sorted(zip(keys, rows, strict=True))]
+        return sorted(rows, key=lambda i: (first(i), cover(i), docs[i].key))
 
     def ranked(rows: Iterable[int]) -> tuple[list[int], str]:
         """Best root first, and what decided: dates when every one of ``rows`` has one
         (a missing date could be the earliest), else word frequency, else coverage."""
         rows = list(rows)
         if all(dates[i] is not None for i in rows):
-            return sorted(rows, key=lambda i: (dates[i], -cover[i], docs[i].key)), "date"
+            return by(rows, lambda i: dates[i]), "date"
         if plain is not None:
-            return sorted(rows, key=lambda i: (-plain[i], -cover[i], docs[i].key)), "frequency"
-        return sorted(rows, key=lambda i: (-cover[i], docs[i].key)), "coverage"
+            return by(rows, lambda i: -plain[i]), "frequency"
+        return sorted(rows, key=lambda i: (cover(i), docs[i].key)), "coverage"
 
     order, _ = ranked(range(n))
     uf = UnionFind(n)
     cache: dict[tuple[int, int], Alignment] = {}  # (copy, source) -> alignment
 
     def accept(i: int, j: int) -> bool:
-        v = verify(an[i], an[j], opts.threshold)
+        v = _verify(en[i], en[j], opts.threshold)
         if v is None:
             return False
         aln, forward = v
@@ -573,7 +656,7 @@ def verify_component(
         for m in sorted((i for i in g if i != root), key=lambda i: docs[i].key):
             aln = cache.get((m, root))
             if aln is None:
-                aln = align(an[m], an[root]) if not _too_big(an[m], an[root]) else None
+                aln = _align(en[m], en[root]) if not _too_big(an[m], an[root]) else None
             members.append(_member(docs[m], an[m], docs[root], an[root], aln))
         sources: tuple[Source, ...] | None = None
         if opts.archive:
@@ -811,53 +894,62 @@ def _verify_batch(
 
 
 class _TextSpill:
-    """Texts of every document, on disk until verification needs some of them back.
-    Texts come in key order; 24 bytes per document stay in memory."""
+    """Texts and titles of every document, on disk until verification needs some of them
+    back. Texts come in key order; 32 bytes per document stay in memory."""
 
     def __init__(self) -> None:
         self.f: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
         self.keys = array("q")
         self.offsets = array("q")
         self.lengths = array("q")
+        self.title_lengths = array("q")  # -1: no title
 
-    def put(self, key: int, text: str) -> None:
+    def put(self, key: int, text: str, title: str | None = None) -> None:
         if self.keys and key <= self.keys[-1]:
             raise ValueError("document keys must increase in input order")
         data = text.encode("utf-8", "surrogatepass")
+        head = title.encode("utf-8", "surrogatepass") if title is not None else b""
         self.keys.append(key)
         self.offsets.append(self.f.tell())
         self.lengths.append(len(data))
+        self.title_lengths.append(len(head) if title is not None else -1)
+        self.f.write(head)
         self.f.write(data)
 
-    def get(self, key: int) -> str:
+    def get(self, key: int) -> tuple[str, str | None]:
+        """The text and the title of document ``key``."""
         i = bisect_left(self.keys, key)
         if i == len(self.keys) or self.keys[i] != key:
             raise KeyError(key)
         self.f.seek(self.offsets[i])
+        n_title = self.title_lengths[i]
+        head = self.f.read(max(n_title, 0))
         data = self.f.read(self.lengths[i])
         self.f.seek(0, os.SEEK_END)
-        return data.decode("utf-8", "surrogatepass")
+        title = head.decode("utf-8", "surrogatepass") if n_title >= 0 else None
+        return data.decode("utf-8", "surrogatepass"), title
 
     def close(self) -> None:
         self.f.close()
 
 
 def candidate_docs(
-    table: SketchTable, comp: Component, text: Callable[[int], str]
+    table: SketchTable, comp: Component, text: Callable[[int], tuple[str, str | None]]
 ) -> list[CandidateDoc]:
-    """The documents of ``comp`` with their texts (``text(key)``)."""
+    """The documents of ``comp`` with their texts and titles (``text(key)``)."""
     out = []
     for r in comp.rows:
         key = int(table.keys[r])
+        body, title = text(key)
         out.append(
             CandidateDoc(
                 key=key,
                 id=table.ids[r],
-                text=text(key),
+                text=body,
                 url=table.urls[r],
                 site=table.sites[r],
                 date=table.dates[r],
-                strays=table.strays[r],
+                title=title,
             )
         )
     return out
@@ -931,7 +1023,7 @@ def cluster_documents(
                 )
                 continue
             first[item.id] = item.origin or item.id
-            texts.put(key, item.text)
+            texts.put(key, item.text, item.title)
             yield key, item
 
     pool: Pool | None = None

@@ -70,7 +70,6 @@ def check_ray(inputs: Sequence[str]) -> Any:
 def _schema(pa: Any, fields: Sequence[str]) -> Any:
     types = {
         "key": pa.int64(),
-        "strays": pa.string(),
         "sig": pa.binary(),
         "bands": pa.binary(),
         "comp": pa.int64(),
@@ -82,8 +81,8 @@ def _schema(pa: Any, fields: Sequence[str]) -> Any:
 
 _READ_FIELDS = ("key", *_STR_FIELDS)
 _SKETCH_FIELDS = (
-    *("key", "id", "text", "url", "site", "date", "origin", "problem"),
-    *("strays", "sig", "bands"),
+    *("key", "id", "text", "title", "url", "site", "date", "origin", "problem"),
+    *("sig", "bands"),
 )
 
 
@@ -136,11 +135,11 @@ def sketch_batch(batch: Any, options: ClusterOptions) -> Any:
                 "key": s.key,
                 "id": s.id,
                 "text": doc.text,
+                "title": doc.title,
                 "url": s.url,
                 "site": s.site,
                 "date": s.date,
                 "origin": doc.origin,
-                "strays": json.dumps(s.strays),
                 "sig": np.asarray(s.signature, dtype=np.uint32).tobytes(),
                 "bands": np.asarray(s.band_keys, dtype=np.int64).tobytes(),
             }
@@ -169,7 +168,7 @@ def tag_batch(batch: Any, plan_ref: Any) -> Any:
     comp_of: dict[int, int] = _plan(plan_ref)["comp_of"]
     keys = batch.column("key").to_pylist()
     take = [i for i, k in enumerate(keys) if k in comp_of]
-    t = batch.select(["key", "id", "text", "url", "site", "date", "strays"]).take(take)
+    t = batch.select(["key", "id", "text", "title", "url", "site", "date"]).take(take)
     comps = pa.array([comp_of[keys[i]] for i in take], type=pa.int64())
     return t.append_column("comp", comps)
 
@@ -188,7 +187,7 @@ def verify_group(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
                 url=r["url"],
                 site=r["site"],
                 date=r["date"],
-                strays=tuple(tuple(x) for x in json.loads(r["strays"])),
+                title=r["title"],
             )
             for r in rows
         ]
@@ -252,7 +251,7 @@ def cluster_inputs_ray(
 
         table = SketchTable(opts.params)
         skipped: list[Skipped] = []
-        columns = ["key", "id", "url", "site", "date", "origin", "problem", "strays"]
+        columns = ["key", "id", "url", "site", "date", "origin", "problem"]
         for batch in ds.select_columns([*columns, "sig", "bands"]).iter_batches(
             batch_size=4096, batch_format="pyarrow"
         ):
@@ -271,8 +270,6 @@ def cluster_inputs_ray(
                         url=cols["url"][i],
                         site=cols["site"][i],
                         date=cols["date"][i],
-                        n_words=0,
-                        strays=tuple(tuple(x) for x in json.loads(cols["strays"][i])),
                         signature=np.frombuffer(sigs[i], dtype=np.uint32),
                         band_keys=np.frombuffer(bands[i], dtype=np.int64),
                     ),
