@@ -1,10 +1,12 @@
 """Detection benchmark: spun words found without a source, and the document spin score.
 
-Articles from ../shared/data/news are spun by the bench spinner (MyThes thesaurus, which
-unspin's lexicon does not use: its candidates come from Moby and GloVe) at 10, 30 and 50%
-of content words, and kept un-spun as negatives. Half of the articles calibrate the
-thresholds and the document-score model; the other half is scored. A rare-word baseline
-(word frequency alone) runs on the same documents.
+Articles from ../shared/data/news are spun by the bench spinner at 10, 30 and 50% of
+content words, and kept un-spun as negatives. The spinner's thesaurus is `--thesaurus`:
+`mythes` (the OpenOffice thesaurus; unspin's lexicon reads Debian's copy of it when
+mythes-en-us is installed, so this is a spinner whose thesaurus we also hold) or `finnlp`
+(a smaller WordNet-derived list from another project, which unspin does not read). Half of
+the articles calibrate the thresholds and the document-score model; the other half is
+scored. A rare-word baseline (word frequency alone) runs on the same documents.
 
 Stage 1 (slow, the language model) caches every scored suspect to bench/out; stage 2
 (fast) fits and evaluates. Run: `python bench/detect_bench.py --data ../shared/data --n 120`
@@ -36,6 +38,8 @@ from unspin import calibration
 from unspin.detect import (
     Scored,
     _content_positions,
+    _logit,
+    doc_prior,
     features,
     flags_from,
     score_suspects,
@@ -46,6 +50,7 @@ from unspin.scorer import Scorer
 from unspin.segment import analyze
 
 RATES = (0.1, 0.3, 0.5)
+THESAURI = {"mythes": "mythes_en_us.jsonl.gz", "finnlp": "finnlp_synonyms.jsonl"}
 HERE = Path(__file__).resolve().parent
 
 
@@ -57,7 +62,7 @@ def run(args: argparse.Namespace) -> None:
     arts = [a for a in load_articles(args.data) if 150 <= len(a["text"].split()) <= 700]
     rng.shuffle(arts)
     arts = arts[: args.n]
-    spinner = Spinner(load_thesaurus(args.data / "spinner-dicts" / "mythes_en_us.jsonl.gz"))
+    spinner = Spinner(load_thesaurus(args.data / "spinner-dicts" / THESAURI[args.thesaurus]))
     t = time.perf_counter()
     scorer = Scorer(threads=args.threads)
     lexicon = Lexicon()
@@ -106,6 +111,9 @@ def run(args: argparse.Namespace) -> None:
         "load_seconds_this_run": load_s,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "words_per_s": n_words / busy if busy else None,
+        "thesaurus": args.thesaurus,
+        "lexicon_sources": lexicon.sources,
+        "dtype": scorer.dtype,
     }
     (args.out / "detect_run.json").write_text(json.dumps(meta, indent=2))
 
@@ -211,19 +219,38 @@ def doc_features(rec: dict, min_prob: float) -> dict[str, float]:
     return features(flags_from(scored, min_prob=min_prob), rec["content"], scored)
 
 
-def word_dataset(recs: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels of every suspect with left context (label: inside a change)."""
-    names = list(calibration.WORD_WEIGHTS)
+def word_dataset(recs: list[dict], stacked: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of every suspect with left context (label: inside a change);
+    ``stacked`` adds the second stage's document log-odds."""
+    names = list(calibration.STACK_WEIGHTS if stacked else calibration.WORD_WEIGHTS)
     xs, ys = [], []
     for rec in recs:
-        for raw, s in zip(rec["scored"], _scored(rec), strict=True):
+        scored = _scored(rec)
+        prior = doc_prior(scored)
+        for raw, s in zip(rec["scored"], scored, strict=True):
             if not s.has_left_context:
                 continue
-            f = word_features(s)
+            f = {**word_features(s), "doc_logit": _logit(prior)}
             xs.append([f[k] for k in names])
             s0, s1 = raw["span"]
             ys.append(any(t[0] <= s0 and s1 <= t[1] for t in rec["truth"]))
     return np.array(xs), np.array(ys, dtype=float)
+
+
+def fit_word_models(cal: list[dict]) -> None:
+    """Both stages of the word model, fitted on calibration documents, set in
+    :mod:`unspin.calibration`."""
+    names = list(calibration.WORD_WEIGHTS)
+    x, y = word_dataset(cal)
+    w = fit_logistic(x, y)
+    calibration.WORD_WEIGHTS = dict(zip(names, (float(v) for v in w[:-1]), strict=True))
+    calibration.WORD_BIAS = float(w[-1])
+    names2 = [*names, "doc_logit"]
+    calibration.STACK_WEIGHTS = dict.fromkeys(names2, 0.0)
+    x, y = word_dataset(cal, stacked=True)
+    w = fit_logistic(x, y)
+    calibration.STACK_WEIGHTS = dict(zip(names2, (float(v) for v in w[:-1]), strict=True))
+    calibration.STACK_BIAS = float(w[-1])
 
 
 def rare_share(rec: dict) -> float:
@@ -240,16 +267,12 @@ def analyse(args: argparse.Namespace) -> None:
     # take the lowest probability threshold (most recall) that keeps false flags on
     # un-spun text <= 1 per 500 words and precision >= 0.8 at 30%; failing that, the
     # threshold with the best recall under the false-flag limit alone.
-    names = list(calibration.WORD_WEIGHTS)
     best = None
     for discount in (0.0, 0.25, 0.5, 0.75, 1.0):
         calibration.FREQ_DISCOUNT = discount
-        x, y = word_dataset(cal)
-        w = fit_logistic(x, y)
-        calibration.WORD_WEIGHTS = dict(zip(names, (float(v) for v in w[:-1]), strict=True))
-        calibration.WORD_BIAS = float(w[-1])
+        fit_word_models(cal)
         at30 = [r for r in cal if r["kind"] == "orig" or r["rate"] == 0.3]
-        for p in np.arange(0.05, 0.99, 0.025):
+        for p in np.arange(0.05, 0.99, 0.01):
             m = word_eval(at30, float(p))
             if m["false_flags_per_500w"] > 1.0:
                 continue
@@ -260,16 +283,26 @@ def analyse(args: argparse.Namespace) -> None:
                     discount,
                     float(p),
                     m,
-                    dict(calibration.WORD_WEIGHTS),
-                    calibration.WORD_BIAS,
+                    (dict(calibration.WORD_WEIGHTS), calibration.WORD_BIAS),
+                    (dict(calibration.STACK_WEIGHTS), calibration.STACK_BIAS),
                 )
     assert best is not None
-    _, discount, min_prob, m, wweights, wbias = best
+    _, discount, min_prob, m, (wweights, wbias), (sweights, sbias) = best
     calibration.FREQ_DISCOUNT = discount
     calibration.WORD_WEIGHTS = {k: round(v, 4) for k, v in wweights.items()}
     calibration.WORD_BIAS = round(wbias, 4)
+    calibration.STACK_WEIGHTS = {k: round(v, 4) for k, v in sweights.items()}
+    calibration.STACK_BIAS = round(sbias, 4)
     calibration.MIN_WORD_PROB = round(min_prob, 3)
     print(f"chosen FREQ_DISCOUNT={discount} MIN_WORD_PROB={min_prob:.3f} (calibration at 30%: {m})")
+    # Suggestions: the discount that restores most correctly flagged words on calibration.
+    spun_cal = [r for r in cal if r["kind"] == "spun"]
+    restored = {}
+    for rank in np.arange(0.0, 2.01, 0.25):
+        calibration.RANK_DISCOUNT = float(rank)
+        restored[float(rank)] = word_eval(spun_cal, min_prob)["restored_top1"]
+    calibration.RANK_DISCOUNT = max(restored, key=lambda k: restored[k])
+    print(f"chosen RANK_DISCOUNT={calibration.RANK_DISCOUNT} (restored on calibration: {restored})")
 
     # 2. Document score: logistic regression on calibration documents.
     names = list(calibration.SCORE_WEIGHTS)
@@ -302,8 +335,11 @@ def analyse(args: argparse.Namespace) -> None:
         }
     result["calibration_block"] = {
         "FREQ_DISCOUNT": discount,
+        "RANK_DISCOUNT": calibration.RANK_DISCOUNT,
         "WORD_BIAS": calibration.WORD_BIAS,
         "WORD_WEIGHTS": calibration.WORD_WEIGHTS,
+        "STACK_BIAS": calibration.STACK_BIAS,
+        "STACK_WEIGHTS": calibration.STACK_WEIGHTS,
         "MIN_WORD_PROB": calibration.MIN_WORD_PROB,
         "SCORE_BIAS": calibration.SCORE_BIAS,
         "SCORE_WEIGHTS": calibration.SCORE_WEIGHTS,
@@ -348,6 +384,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=120, help="articles (half calibrate, half evaluate)")
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--thesaurus", choices=sorted(THESAURI), default="mythes")
     ap.add_argument("--out", type=Path, default=HERE / "out")
     ap.add_argument("--analyse", action="store_true", help="only fit and evaluate the cache")
     ap.add_argument("--tortured", action="store_true", help="only the tortured-phrase check")

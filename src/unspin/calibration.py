@@ -13,8 +13,10 @@ MAX_SUSPECT_SHARE = 0.5
 # Share of the unigram log-frequency difference removed from a candidate's gain (1 would
 # be pointwise mutual information; 0 the raw language-model preference).
 FREQ_DISCOUNT = 1.0
-# Logistic model of P(substituted) for one suspect over detect.word_features(), and the
-# probability from which a suspect is flagged.
+# The same discount for ranking a flagged word's suggestions (fitted for restoration).
+RANK_DISCOUNT = 1.0
+# First stage: logistic model of P(substituted) for one suspect over
+# detect.word_features().
 WORD_BIAS = -4.0527
 WORD_WEIGHTS: dict[str, float] = {
     "surprisal": 0.2245,
@@ -24,7 +26,13 @@ WORD_WEIGHTS: dict[str, float] = {
     "zipf_best": 0.0567,
     "phrase": -0.9685,
     "pre_gain": 0.0,
+    "prior_best": 0.0,
+    "second_gain": 0.0,
 }
+# Second stage: the same features plus "doc_logit", the log-odds of the document's mean
+# first-stage probability; and the probability from which a suspect is flagged.
+STACK_BIAS = 0.0
+STACK_WEIGHTS: dict[str, float] = {**WORD_WEIGHTS, "doc_logit": 0.0}
 MIN_WORD_PROB = 0.825
 # Logistic model of P(spun) over detect.features().
 SCORE_BIAS = 10.1357
@@ -35,6 +43,7 @@ SCORE_WEIGHTS: dict[str, float] = {
     "rare_rate": 6.1276,
     "mean_top_adjusted": 0.1729,
     "mean_suspect_surprisal": 1.174,
+    "doc_prior": 0.0,
 }
 # Documents whose spin score reaches this are called spun.
 SPUN_THRESHOLD = 0.5

@@ -23,10 +23,13 @@ from unspin.trace import TRACE_THRESHOLD, prelude, restore, trace_analysis
 
 @lru_cache(maxsize=4)
 def load_scorer(
-    model: str | None = None, threads: int | None = None, batch_size: int = 32
+    model: str | None = None,
+    threads: int | None = None,
+    batch_size: int = 32,
+    dtype: str = "auto",
 ) -> Scorer:
     """The scorer for ``model``, loaded once per process."""
-    return Scorer(model, threads=threads, batch_size=batch_size)
+    return Scorer(model, threads=threads, batch_size=batch_size, dtype=dtype)
 
 
 @lru_cache(maxsize=1)

@@ -270,6 +270,13 @@ def check_cmd(
     ] = None,
     threads: Annotated[int | None, typer.Option(help="CPU threads for the model.")] = None,
     batch_size: Annotated[int, typer.Option(help="Windows per model batch.")] = 32,
+    dtype: Annotated[
+        str,
+        typer.Option(
+            help="Compute type: auto (bfloat16 where the CPU has it, else float32), "
+            "float32, bfloat16 or float16."
+        ),
+    ] = "auto",
     fmt: FormatOpt = "auto",
     text_field: TextField = "text",
     id_field: IdField = "id",
@@ -287,7 +294,7 @@ def check_cmd(
         sink = _Sink(stack, out_path, as_json, lambda r: print_check(out, r))
         arc = stack.enter_context(Archive(archive)) if archive else None
         with err.status("loading the language model and lexicon"):
-            scorer = load_scorer(model, threads, batch_size)
+            scorer = load_scorer(model, threads, batch_size, dtype)
             lexicon = load_lexicon()
         progress = stack.enter_context(_progress()) if sink.batch else None
         task = progress.add_task("checking", total=None) if progress else None

@@ -65,6 +65,7 @@ class _Suspect:
     surprisal: float
     pre_gain: float  # first-token log-probability of the best candidate over the written
     candidates: tuple[str, ...]  # best first
+    priors: tuple[float, ...]  # the lexicon's prior of each candidate
 
 
 def _first_pass(
@@ -160,12 +161,13 @@ def _suspects(
     spans = []
     for s, e in _spans(a, content, lexicon):
         written = " ".join(a.tokens[s:e])
-        cands = [c.text for c in lexicon.candidates(written, _LEXICON_CANDIDATES)]
-        if cands:
-            spans.append((s, e, cands))
+        found = lexicon.candidates(written, _LEXICON_CANDIDATES)
+        if found:
+            spans.append((s, e, found))
     surprisal, dists = _first_pass(a, scorer, {s for s, _, _ in spans})
     out: list[_Suspect] = []
-    for s, e, cands in spans:
+    for s, e, found in spans:
+        cands = [c.text for c in found]
         d = dists[s]
         opener = s in sent_starts
         own = float(
@@ -186,6 +188,7 @@ def _suspects(
                 sum(surprisal.get(x, 0.0) for x in range(s, e)),
                 float(pre[order[0]]) - own,
                 tuple(cands[int(i)] for i in order),
+                tuple(found[int(i)].prior for i in order),
             )
         )
     out.sort(key=lambda x: -x.pre_gain)
@@ -221,13 +224,16 @@ class Scored:
     zipfs: tuple[float, ...]  # frequency of each candidate
     has_left_context: bool
     pre_gain: float = 0.0  # what the first pass saw: see _Suspect
+    priors: tuple[float, ...] = ()  # the lexicon's prior of each candidate
 
-    def adjusted(self) -> np.ndarray:
+    def adjusted(self, discount: float | None = None) -> np.ndarray:
         """Gains with part of the unigram preference removed: a language model prefers a
-        common word anywhere, a spun word is odd in its context."""
+        common word anywhere, a spun word is odd in its context. ``discount`` defaults to
+        :data:`unspin.calibration.FREQ_DISCOUNT`."""
+        d = calibration.FREQ_DISCOUNT if discount is None else discount
         g = np.asarray(self.gains, dtype=np.float64)
         z = np.asarray(self.zipfs, dtype=np.float64)
-        return g - calibration.FREQ_DISCOUNT * math.log(10) * (z - self.zipf)
+        return g - d * math.log(10) * (z - self.zipf)
 
 
 def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 4) -> list[Scored]:
@@ -262,6 +268,7 @@ def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 4)
                 zipfs=tuple(lexicon.zipf(c) for c in cands),
                 has_left_context=s.start not in sent_starts,
                 pre_gain=round(s.pre_gain, 3),
+                priors=s.priors,
             )
         )
     return out
@@ -279,14 +286,47 @@ def word_features(s: Scored) -> dict[str, float]:
         "zipf_best": s.zipfs[best],
         "phrase": float(s.end - s.start > 1),
         "pre_gain": s.pre_gain,
+        "prior_best": s.priors[best] if s.priors else 0.0,
+        "second_gain": float(np.sort(adj)[-2]) if len(adj) > 1 else float(adj[best]),
     }
 
 
-def spun_probability(s: Scored) -> float:
-    """Calibrated probability that this suspect is a substitution (logistic model)."""
-    f = word_features(s)
-    z = calibration.WORD_BIAS + sum(w * f[k] for k, w in calibration.WORD_WEIGHTS.items())
+def _logistic(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def word_probability(s: Scored) -> float:
+    """First-stage probability that this suspect is a substitution, from its own evidence
+    (logistic model from :mod:`unspin.calibration`)."""
+    f = word_features(s)
+    return _logistic(
+        calibration.WORD_BIAS + sum(w * f[k] for k, w in calibration.WORD_WEIGHTS.items())
+    )
+
+
+def doc_prior(scored: list[Scored]) -> float:
+    """How spun the document looks from its words: the mean first-stage probability of
+    its suspects (those with left context)."""
+    ps = [word_probability(s) for s in scored if s.has_left_context]
+    return float(np.mean(ps)) if ps else 0.0
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-3), 1 - 1e-3)
+    return math.log(p / (1 - p))
+
+
+def spun_probability(s: Scored, prior: float) -> float:
+    """Calibrated probability that this suspect is a substitution, given its evidence and
+    how spun the rest of the document looks (``prior``, from :func:`doc_prior`).
+
+    An odd word in an otherwise clean text is usually just an odd word; in a text full of
+    odd words it is usually a substitution: the second stage lets the document's own
+    rate of substitution set the bar."""
+    f = {**word_features(s), "doc_logit": _logit(prior)}
+    return _logistic(
+        calibration.STACK_BIAS + sum(w * f[k] for k, w in calibration.STACK_WEIGHTS.items())
+    )
 
 
 def flags_from(scored: list[Scored], *, min_prob: float | None = None) -> list[Flag]:
@@ -295,14 +335,16 @@ def flags_from(scored: list[Scored], *, min_prob: float | None = None) -> list[F
     Each suggestion's confidence is that probability shared among the candidates by a
     softmax over their frequency-adjusted gains."""
     threshold = calibration.MIN_WORD_PROB if min_prob is None else min_prob
+    prior = doc_prior(scored)
     flags = []
     for s in scored:
         if not s.has_left_context:
             continue  # with no context the LM judges frequency, not fit
-        p = spun_probability(s)
+        p = spun_probability(s, prior)
         if p < threshold:
             continue
-        adj = s.adjusted()
+        # Suggestions are ranked with their own discount, fitted for restoration.
+        adj = s.adjusted(calibration.RANK_DISCOUNT)
         share = np.exp(adj - adj.max())
         share /= share.sum()
         order = [int(i) for i in np.argsort(-adj)[:3]]
@@ -335,16 +377,17 @@ def features(flags: list[Flag], content_words: int, scored: list[Scored]) -> dic
         "rare_rate": sum(s.zipf < 3.5 for s in scored) / n,
         "mean_top_adjusted": float(np.mean(top)) if top else 0.0,
         "mean_suspect_surprisal": float(np.mean(surp)) if surp else 0.0,
+        "doc_prior": doc_prior(scored),
     }
 
 
 def spin_score(feats: dict[str, float]) -> float:
     """Calibrated probability that the document is spun (logistic model from
     :mod:`unspin.calibration`)."""
-    z = calibration.SCORE_BIAS + sum(
-        w * feats.get(name, 0.0) for name, w in calibration.SCORE_WEIGHTS.items()
+    return _logistic(
+        calibration.SCORE_BIAS
+        + sum(w * feats.get(name, 0.0) for name, w in calibration.SCORE_WEIGHTS.items())
     )
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 def detect(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 4) -> Detection:
