@@ -216,3 +216,14 @@ def test_cli_check_json_and_bad_input(tmp_path: Path, tiny_model: Path) -> None:
         timeout=300,
     )
     assert r.returncode == 2 and "cannot load model" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_spun_phrase_composed_into_a_known_expression(tmp_path: Path) -> None:
+    dat = tmp_path / "th.dat"
+    dat.write_text(
+        "UTF-8\nartificial|1\n(adj)|counterfeit\nintelligence|1\n(noun)|consciousness\n"
+        "artificial intelligence|1\n(noun)|AI (generic term)\n"
+    )
+    lex = Lexicon(use_glove=False, mythes=dat)
+    cands = [c.text for c in lex.candidates("counterfeit consciousness", 8)]
+    assert "artificial intelligence" in cands

@@ -12,6 +12,7 @@ Everything is read from installed packages; nothing is downloaded.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import itertools
 import math
@@ -263,26 +264,50 @@ class Lexicon:
     def _compose(self, phrase: str, k: int) -> list[Candidate]:
         """Originals of a spun phrase built word by word ("counterfeit consciousness" ->
         "artificial intelligence"): spinners often replace each word of a term on its own.
-        Known expressions (thesaurus headwords) are preferred."""
+        Known expressions (thesaurus headwords) whose every word is a candidate for the
+        spun word in its place come first, then the best word-by-word combinations."""
         words = phrase.split()
         if len(words) > 3:
             return []
-        options: list[list[tuple[str, float]]] = []
+        wide: list[dict[str, float]] = []
         for w in words:
-            opts = [(w, 1.0)]  # a word left as it is stays a fair guess
+            opts = {w: 1.0}  # a word left as it is stays a fair guess
             if w not in FUNCTION_WORDS:
-                opts += [(c.text, c.prior) for c in self.candidates(w, 8) if " " not in c.text]
-            options.append(opts)
-        out = []
-        for combo in itertools.product(*options):
+                for c in self.candidates(w, 64):
+                    if " " not in c.text:
+                        opts.setdefault(c.text, c.prior)
+                for head, _ in self.originals(w):  # uninflected, as headwords are listed
+                    if " " not in head:
+                        opts.setdefault(head, 0.0)
+            wide.append(opts)
+        out: dict[str, Candidate] = {}
+        for first in wide[0]:
+            for expr in self._expressions().get(first, ()):
+                if len(expr) == len(words) and all(x in o for x, o in zip(expr, wide, strict=True)):
+                    text = " ".join(expr)
+                    if text != phrase:
+                        prior = 2.0 + sum(o[x] for x, o in zip(expr, wide, strict=True)) / len(expr)
+                        out[text] = Candidate(text, round(prior, 4), ("composed",))
+        narrow = [sorted(o.items(), key=lambda kv: -kv[1])[:8] for o in wide]
+        for combo in itertools.product(*narrow):
             text = " ".join(t for t, _ in combo)
-            if text == phrase:
-                continue
-            known = text in self.heads
-            prior = sum(p for _, p in combo) / len(combo) + (2.0 if known else 0.0)
-            out.append(Candidate(text, round(prior, 4), ("composed",)))
-        out.sort(key=lambda c: -c.prior)
-        return out[:k]
+            if text != phrase and text not in out:
+                prior = sum(p for _, p in combo) / len(combo)
+                out[text] = Candidate(text, round(prior, 4), ("composed",))
+        return sorted(out.values(), key=lambda c: -c.prior)[:k]
+
+    @functools.cached_property
+    def _expression_index(self) -> dict[str, list[tuple[str, ...]]]:
+        index: dict[str, list[tuple[str, ...]]] = {}
+        for h in self.heads:
+            if " " in h:
+                parts = tuple(h.split(" "))
+                index.setdefault(parts[0], []).append(parts)
+        return index
+
+    def _expressions(self) -> dict[str, list[tuple[str, ...]]]:
+        """Multi-word headwords by their first word."""
+        return self._expression_index
 
 
 def _same_stem(a: str, b: str) -> bool:
