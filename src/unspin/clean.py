@@ -96,27 +96,53 @@ def find_strays(text: str, title: str | None = None) -> list[Stray]:
     if len(lines) < 2:
         return _spintax(text)
     out: list[Stray] = []
-    vocab_keys = [_line_words(t) for _, _, t in lines]
-    vocab = [v for v, _ in vocab_keys]
+    # Each line's content words and normalised form, computed when a test needs them
+    # (most lines are settled by cheaper tests).
+    line_words: list[tuple[set[str], str] | None] = [None] * len(lines)
+
+    def words_of(i: int) -> tuple[set[str], str]:
+        w = line_words[i]
+        if w is None:
+            w = line_words[i] = _line_words(lines[i][2])  # same words as the stripped line
+        return w
+
     title_key = _norm_line(title) if title else None
     title_words = _content_words(title) if title else None
-    first_key = vocab_keys[0][1]
+    first_key = words_of(0)[1]
     first_is_title = _title_like(lines[0][2].strip())
+    # A later line that repeats one of these is a repeated headline. A line can only
+    # equal one if it contains each of its words: its longest is checked first (on ASCII
+    # lines, where lowercasing keeps the words).
+    headlines = [k for k in (title_key, first_key if first_is_title else None) if k]
+    heads = [max(k.split(" "), key=len) for k in headlines]
+
+    def repeats_headline(i: int, line: str) -> bool:
+        if not headlines:
+            return False
+        if line.isascii():
+            low = line.lower()
+            if not any(h in low for h in heads):
+                return False
+        return words_of(i)[1] in headlines
 
     # In how many lines each content word occurs: a line's word is shared with the rest
     # of the article when it occurs in another line too.
     lines_with: Counter[str] = Counter()
-    for v in vocab:
-        lines_with.update(v)
+    counted = False
 
     def shared(i: int) -> float:
-        return sum(lines_with[w] > 1 for w in vocab[i]) / len(vocab[i]) if vocab[i] else 0.0
+        nonlocal counted
+        if not counted:
+            for k in range(len(lines)):
+                lines_with.update(words_of(k)[0])
+            counted = True
+        vocab = words_of(i)[0]
+        return sum(lines_with[w] > 1 for w in vocab) / len(vocab) if vocab else 0.0
 
     for i, (s, _, line) in enumerate(lines):
         stripped = line.strip()
         lead = len(line) - len(line.lstrip())
         s2, e2 = s + lead, s + lead + len(stripped)
-        key = vocab_keys[i][1]  # the same words as the stripped line's
         reason: str | None = None
         words = stripped.split()
         if _AD_MARKER.match(stripped):
@@ -125,13 +151,13 @@ def find_strays(text: str, title: str | None = None) -> list[Stray]:
             reason = "share-bar"
         elif _navigation(stripped):
             reason = "navigation"
-        elif key and i > 0 and (key == title_key or (key == first_key and first_is_title)):
+        elif i > 0 and repeats_headline(i, stripped):
             reason = "repeated-headline"
         elif _promo(stripped) and len(words) <= 30:
             reason = "promo"
-        elif i == 0 and _title_like(stripped) and key != title_key:
+        elif i == 0 and _title_like(stripped) and first_key != title_key:
             if not stripped.lower().startswith("by ") and _foreign_headline(
-                vocab[i], title_words, shared(i)
+                words_of(0)[0], title_words, shared(i)
             ):
                 reason = "glued-headline"
         elif (

@@ -49,21 +49,21 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import compress
 from multiprocessing.pool import AsyncResult, Pool
 from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, LCSseq
 
 from unspin.align import (
     MIN_SENTENCE_MATCH,
     Alignment,
     SentencePair,
     _align_pair,
-    _Encoder,
-    _word_count,
+    _lcs_changes,
 )
 from unspin.archive import Archive, batched
 from unspin.clean import find_strays
@@ -488,24 +488,48 @@ def _plainness(a: Analysis, zipf: Callable[[str], float]) -> float:
     return sum(map(zipf, words)) / len(words) if words else 0.0
 
 
+class _Codes:
+    """Tokens as single characters (as :class:`unspin.align._Encoder`), one coding per
+    component: any one-to-one coding aligns the same."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+
+    def __call__(self, tokens: list[str]) -> str:
+        ids = self.ids
+        for t in dict.fromkeys(tokens):
+            if t not in ids:
+                ids[t] = chr(_CODE_BASE + len(ids))
+        return "".join(map(ids.__getitem__, tokens))
+
+
+_CODE_BASE = 0x4E00
+_IS_WORD = bytes.maketrans(b"wnp", b"\x01\x01\x00")  # kinds -> 1 for words and numbers
+
+
 class _Encoded:
     """A document's analysis with its sentences encoded once for every alignment in its
-    component (one encoder per component: any one-to-one coding aligns the same)."""
+    component."""
 
-    def __init__(self, a: Analysis, enc: _Encoder) -> None:
+    def __init__(self, a: Analysis, codes: _Codes) -> None:
         self.a = a
-        self.sents = [enc(a.tokens[i:j]) for i, j in a.sentences]
+        doc = codes(a.tokens)
+        is_word = a.kinds.encode("ascii").translate(_IS_WORD)
+        self.sents = [doc[i:j] for i, j in a.sentences]
         self.bags = ["".join(sorted(x)) for x in self.sents]
-        self.words = [_word_count(a.kinds, i, j) for i, j in a.sentences]
+        # The words alone (no punctuation), sorted: their LCS is the shared multiset.
+        self.word_bags = ["".join(sorted(compress(doc[i:j], is_word[i:j]))) for i, j in a.sentences]
+        self.words = [sum(is_word[i:j]) for i, j in a.sentences]
         self.n_words = sum(self.words)
 
 
 def _align(copy: _Encoded, source: _Encoded) -> Alignment:
     """:func:`unspin.align.align` of two encoded documents, with the same result.
 
-    Each copy sentence tries its two most similar source sentences; a try is skipped when
-    even its bound cannot win: the words a pair can match are at most the tokens the two
-    sentences share as multisets, which the bag similarity gives."""
+    Each copy sentence tries its two most similar source sentences. The words a pair can
+    match are at most the words the two sentences share as multisets: a try is skipped
+    when even that cannot win, and the clause-by-clause alignment is not tried when the
+    straight one already matches them all."""
     c, s = copy.a, source.a
     if not c.sentences or not s.sentences:
         return Alignment((), copy.n_words, source.n_words, 0, 0, 0)
@@ -520,16 +544,19 @@ def _align(copy: _Encoded, source: _Encoded) -> Alignment:
             continue
         best: SentencePair | None = None
         row = sim[ci]
-        n_c = len(copy.sents[ci])
         for si in np.argsort(-row)[:2].tolist():
             if row[si] < MIN_SENTENCE_MATCH / 2:
                 break
             sw = source.words[si]
-            shared = round(float(bag[ci, si]) * (n_c + len(source.sents[si])) / 2)
+            shared = LCSseq.similarity(copy.word_bags[ci], source.word_bags[si])
             bound = 2 * shared / (cw + sw)
             if bound < MIN_SENTENCE_MATCH or (best is not None and bound <= best.match):
                 continue
-            matched, changes = _align_pair(c, s, copy.sents[ci], source.sents[si], ci, si)
+            cs, ss = copy.sents[ci], source.sents[si]
+            c0, s0 = c.sentences[ci][0], s.sentences[si][0]
+            matched, changes = _lcs_changes(cs, ss, c0, s0, c.kinds, s.kinds)
+            if matched < shared:  # clauses may be swapped
+                matched, changes = _align_pair(c, s, cs, ss, ci, si)
             dice = 2 * matched / (cw + sw)
             if dice >= MIN_SENTENCE_MATCH and (best is None or dice > best.match):
                 best = SentencePair(ci, si, dice, matched, tuple(changes))
@@ -570,8 +597,8 @@ def verify(
     """Whether ``a`` and ``b`` are copies of one another: ``a`` aligned with ``b`` (or,
     failing that, ``b`` with ``a``) scores at least ``threshold``. Returns the passing
     alignment and whether ``a`` was the copy side, or None."""
-    enc = _Encoder()
-    return _verify(_Encoded(a, enc), _Encoded(b, enc), threshold)
+    codes = _Codes()
+    return _verify(_Encoded(a, codes), _Encoded(b, codes), threshold)
 
 
 _ARCHIVES: dict[str, Archive] = {}
@@ -593,9 +620,9 @@ def verify_component(
     indices, most similar first)."""
     opts = options or ClusterOptions()
     n = len(docs)
-    enc = _Encoder()
+    codes = _Codes()
     an = [d.analysis() for d in docs]
-    en = [_Encoded(a, enc) for a in an]
+    en = [_Encoded(a, codes) for a in an]
     dates = [parse_date(d.date) for d in docs]
     zipf = _zipf() if opts.frequency else None
     plain = [_plainness(a, zipf) for a in an] if zipf else None
@@ -802,20 +829,25 @@ class ClusterSink:
         self.index: list[tuple[int, int, int]] = []
         self.largest: list[tuple[int, int, str]] = []  # heap of (size, -root key, root id)
 
-    def add_record(self, root_key: int, record: dict[str, Any]) -> None:
-        data = json.dumps(record, ensure_ascii=False).encode()
+        self.lights: list[dict[str, Any]] = []  # what site statistics need of each
+
+    def add_encoded(self, e: EncodedCluster) -> None:
         self.spill.seek(0, os.SEEK_END)
         offset = self.spill.tell()
-        self.spill.write(data)
-        self.index.append((root_key, offset, len(data)))
-        item = (int(record["size"]), -root_key, str(record["root"]))
+        self.spill.write(e.data)
+        self.index.append((e.root_key, offset, len(e.data)))
+        self.lights.append(e.light)
+        item = (int(e.light["size"]), -e.root_key, e.root)
         if len(self.largest) < 10:
             heapq.heappush(self.largest, item)
         else:
             heapq.heappushpop(self.largest, item)
 
+    def add_record(self, root_key: int, record: dict[str, Any]) -> None:
+        self.add_encoded(EncodedCluster.of_record(root_key, record))
+
     def add(self, cluster: Cluster) -> None:
-        self.add_record(cluster.root.key, cluster.to_dict(0))
+        self.add_encoded(EncodedCluster.of(cluster))
 
     def result(
         self, table: SketchTable, skipped: list[Skipped], stats: dict[str, Any]
@@ -833,18 +865,33 @@ class ClusterSink:
             _spill=self.spill,
             _index=self.index,
         )
-        recs = list(_light(res.records()))
-        res.clustered_documents = sum(r["size"] for r in recs)
-        res.sites = site_stats(table.sites, recs)
+        res.clustered_documents = sum(r["size"] for r in self.lights)
+        res.sites = site_stats(table.sites, self.lights)
+        self.lights = []
         self.timings["verify"] = time.perf_counter() - self.started
         return res
 
 
-def _light(records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Records without substitutions: what site statistics need."""
-    for r in records:
-        r["variants"] = [{"site": v.get("site")} for v in r["variants"]]
-        yield r
+@dataclass(frozen=True)
+class EncodedCluster:
+    """A cluster record as JSON (``cluster`` is numbered when read back), and what the
+    sink keeps of it: the root and, as ``light``, a record without substitutions."""
+
+    root_key: int
+    root: str
+    data: bytes
+    light: dict[str, Any]
+
+    @staticmethod
+    def of_record(root_key: int, record: dict[str, Any]) -> EncodedCluster:
+        light = {k: record.get(k) for k in ("size", "root_site", "sites")}
+        light["variants"] = [{"site": v.get("site")} for v in record["variants"]]
+        data = json.dumps(record, ensure_ascii=False).encode()
+        return EncodedCluster(root_key, str(record["root"]), data, light)
+
+    @staticmethod
+    def of(cluster: Cluster) -> EncodedCluster:
+        return EncodedCluster.of_record(cluster.root.key, cluster.to_dict(0))
 
 
 def _ignore_sigint() -> None:
@@ -885,11 +932,13 @@ def _sketch_batch(args: tuple[list[tuple[int, Document]], FingerprintParams]) ->
 
 def _verify_batch(
     args: tuple[list[tuple[list[CandidateDoc], tuple[tuple[int, int], ...]]], ClusterOptions],
-) -> list[Cluster]:
+) -> list[EncodedCluster]:
+    """Clusters of a batch of components, encoded in the worker (JSON is much cheaper to
+    send back than the objects)."""
     jobs, opts = args
-    out: list[Cluster] = []
+    out: list[EncodedCluster] = []
     for docs, edges in jobs:
-        out.extend(verify_component(docs, edges, opts))
+        out.extend(EncodedCluster.of(c) for c in verify_component(docs, edges, opts))
     return out
 
 
@@ -1064,8 +1113,8 @@ def cluster_documents(
         for clusters in _windowed(pool, _verify_batch, jobs(), 4 * workers):
             done = 0
             for c in clusters:
-                sink.add(c)
-                done += len(c.members)
+                sink.add_encoded(c)
+                done += int(c.light["size"])
             if progress:
                 progress("verify", done)
     finally:
