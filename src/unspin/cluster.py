@@ -519,7 +519,7 @@ class _Encoded:
         self.bags = ["".join(sorted(x)) for x in self.sents]
         # The words alone (no punctuation), sorted: their LCS is the shared multiset.
         self.word_bags = ["".join(sorted(compress(doc[i:j], is_word[i:j]))) for i, j in a.sentences]
-        self.words = [sum(is_word[i:j]) for i, j in a.sentences]
+        self.words = [is_word.count(1, i, j) for i, j in a.sentences]
         self.n_words = sum(self.words)
 
 
@@ -625,8 +625,13 @@ def verify_component(
     en = [_Encoded(a, codes) for a in an]
     dates = [parse_date(d.date) for d in docs]
     zipf = _zipf() if opts.frequency else None
-    plain = [_plainness(a, zipf) for a in an] if zipf else None
+    plains: list[float] = []  # only needed where a date is missing
     covers: list[float] = []
+
+    def plain(i: int) -> float:
+        if zipf is not None and not plains:
+            plains.extend(_plainness(a, zipf) for a in an)
+        return -plains[i]
 
     def cover(i: int) -> float:
         if not covers:  # only needed to break ties
@@ -646,8 +651,8 @@ def verify_component(
         rows = list(rows)
         if all(dates[i] is not None for i in rows):
             return by(rows, lambda i: dates[i]), "date"
-        if plain is not None:
-            return by(rows, lambda i: -plain[i]), "frequency"
+        if zipf is not None:
+            return by(rows, plain), "frequency"
         return sorted(rows, key=lambda i: (cover(i), docs[i].key)), "coverage"
 
     order, _ = ranked(range(n))

@@ -68,7 +68,10 @@ class Analysis:
 
     def input_span(self, i: int, j: int) -> tuple[int, int]:
         """Input character span of tokens ``[i, j)``."""
-        return self.norm.span_to_input(self.spans[i][0], self.spans[j - 1][1])
+        start, end = self.spans[i][0], self.spans[j - 1][1]
+        if self.text.isascii():  # normalisation left ASCII text as it was (O(1) check)
+            return (start, end) if end > start else (start, start)
+        return self.norm.span_to_input(start, end)
 
     @property
     def n_words(self) -> int:
