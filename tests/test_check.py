@@ -227,3 +227,18 @@ def test_spun_phrase_composed_into_a_known_expression(tmp_path: Path) -> None:
     lex = Lexicon(use_glove=False, mythes=dat)
     cands = [c.text for c in lex.candidates("counterfeit consciousness", 8)]
     assert "artificial intelligence" in cands
+
+
+def test_packed_continuations_equal_one_by_one(tiny_model: Path) -> None:
+    sc = Scorer(str(tiny_model), threads=1, batch_size=3, dtype="float32")
+    pairs = [
+        ("The panel met", " on Saturday"),
+        ("The panel met", " in a long session"),
+        ("Officials in Orska said", " the road was closed"),
+        ("The panel met", " late"),
+    ]
+    packed = sc.continuation_scores(pairs)
+    assert sc._packing is True, "the Llama test model honours block attention masks"
+    sc._packing = False
+    plain = sc.continuation_scores(pairs)
+    assert packed == pytest.approx(plain, abs=1e-3)

@@ -82,6 +82,7 @@ class Scorer:
         self.model.to(device=self.device, dtype=getattr(torch, self.dtype))
         self.model.eval()
         self._first_ids: dict[str, int] = {}
+        self._packing: bool | None = None  # decided on first use
         # Split the model into decoder and vocabulary projection where the architecture
         # allows (Llama, Gemma, GPT-2, ...): only scored positions need the projection.
         # Models that post-process logits (soft-capping) run whole.
@@ -200,18 +201,108 @@ class Scorer:
         return got
 
     def continuation_scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
-        """log P(continuation | context) for each (context, continuation) pair."""
+        """log P(continuation | context) for each (context, continuation) pair.
+
+        Pairs that share a context are packed into one sequence, the context read once
+        and each continuation seeing only the context and itself (a block attention
+        mask): a suspect's candidates cost their own tokens, not the context again."""
         if not pairs:
             return np.zeros(0, np.float32)
         tok = self.tokenizer
         left = tok([p[0] for p in pairs], add_special_tokens=False)["input_ids"]
         right = tok([p[1] for p in pairs], add_special_tokens=False)["input_ids"]
+        if self._packing is None:
+            self._packing = self._packing_works()
+        if not self._packing:
+            return self._plain_scores(left, right)
+        groups: dict[str, list[int]] = {}
+        for i, (ctx, _) in enumerate(pairs):
+            groups.setdefault(ctx, []).append(i)
+        return self._packed_scores(left, right, list(groups.values()))
+
+    def _plain_scores(self, left: list[list[int]], right: list[list[int]]) -> np.ndarray:
         seqs = [[self.start_id, *a, *b] for a, b in zip(left, right, strict=True)]
         lps, _ = self._forward(seqs, tail=[len(b) for b in right])
         return np.array(
             [float(lp[len(a) :].sum()) for lp, a in zip(lps, left, strict=True)],
             dtype=np.float32,
         )
+
+    def _packed_scores(
+        self, left: list[list[int]], right: list[list[int]], groups: list[list[int]]
+    ) -> np.ndarray:
+        torch = _require_torch()
+        out = np.zeros(len(left), np.float32)
+        packs = []
+        for g in groups:
+            ids = [self.start_id, *left[g[0]]]
+            segs = [-1] * len(ids)
+            pos = list(range(len(ids)))
+            for j, i in enumerate(g):
+                ids += right[i]
+                segs += [j] * len(right[i])
+                pos += range(len(left[g[0]]) + 1, len(left[g[0]]) + 1 + len(right[i]))
+            packs.append((g, ids, segs, pos))
+        packs.sort(key=lambda p: len(p[1]))
+        lowest = torch.finfo(getattr(torch, self.dtype)).min
+        for b in range(0, len(packs), self.batch_size):
+            batch = packs[b : b + self.batch_size]
+            width = max(len(p[1]) for p in batch)
+            ids_t = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+            pos_t = torch.zeros((len(batch), width), dtype=torch.long)
+            seg_t = torch.full((len(batch), width), -2, dtype=torch.long)  # -2: padding
+            for r, (_, ids, segs, pos) in enumerate(batch):
+                n = len(ids)
+                ids_t[r, :n] = torch.tensor(ids)
+                pos_t[r, :n] = torch.tensor(pos)
+                seg_t[r, :n] = torch.tensor(segs)
+            q, k = seg_t[:, :, None], seg_t[:, None, :]
+            causal = torch.ones(width, width, dtype=torch.bool).tril()[None]
+            # A token sees the context and its own continuation; padding sees itself only.
+            allowed = causal & (((k == -1) & (q != -2)) | (k == q))
+            mask = torch.zeros(allowed.shape, dtype=getattr(torch, self.dtype))
+            mask.masked_fill_(~allowed, lowest)
+            with torch.inference_mode():
+                hidden = self._decoder(
+                    input_ids=ids_t.to(self.device),
+                    attention_mask=mask[:, None].to(self.device),
+                    position_ids=pos_t.to(self.device),
+                ).last_hidden_state
+                # Each continuation token is predicted by the token before it in its own
+                # segment, the first one by the context's last token.
+                rows, prev, tgt, owner = [], [], [], []
+                for r, (g, ids, segs, _) in enumerate(batch):
+                    ctx_end = segs.count(-1) - 1
+                    last: dict[int, int] = {}
+                    for t in range(ctx_end + 1, len(ids)):
+                        j = segs[t]
+                        rows.append(r)
+                        prev.append(last.get(j, ctx_end))
+                        tgt.append(ids[t])
+                        owner.append(g[j])
+                        last[j] = t
+                h = hidden[torch.tensor(rows), torch.tensor(prev)]
+                lp = torch.log_softmax(self._head(h).float(), dim=-1)
+                got = lp.gather(-1, torch.tensor(tgt, device=self.device)[:, None])[:, 0]
+            np.add.at(out, np.array(owner), got.cpu().numpy())
+        return out
+
+    def _packing_works(self) -> bool:
+        """Whether this model honours a block attention mask and position ids (checked on
+        a probe against plain scoring, once); if not, pairs are scored one by one."""
+        if self._decoder is None:
+            return False
+        tok = self.tokenizer
+        pairs = [("The committee met on", " Monday morning"), ("The committee met on", " a ship")]
+        left = tok([p[0] for p in pairs], add_special_tokens=False)["input_ids"]
+        right = tok([p[1] for p in pairs], add_special_tokens=False)["input_ids"]
+        try:
+            packed = self._packed_scores(left, right, [[0, 1]])
+        except (RuntimeError, TypeError, ValueError):
+            return False
+        plain = self._plain_scores(left, right)
+        tol = 0.05 if self.dtype == "float32" else 0.5
+        return bool(np.all(np.abs(packed - plain) <= tol + 0.02 * np.abs(plain)))
 
 
 def _cpu_has_bf16() -> bool:
