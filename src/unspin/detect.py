@@ -236,7 +236,7 @@ class Scored:
         return g - d * math.log(10) * (z - self.zipf)
 
 
-def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 4) -> list[Scored]:
+def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 6) -> list[Scored]:
     """Find suspects and score their best ``k`` candidates in context (no thresholds
     applied)."""
     content = _content_positions(a)
@@ -390,7 +390,7 @@ def spin_score(feats: dict[str, float]) -> float:
     )
 
 
-def detect(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 4) -> Detection:
+def detect(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 6) -> Detection:
     """Flag spun words in ``a`` (stray sentences already left out)."""
     content = len(_content_positions(a))
     if content == 0:  # nothing a spinner could have touched
