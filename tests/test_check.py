@@ -102,6 +102,7 @@ def test_inflection_follows_the_spun_word() -> None:
     assert inflect("sign up", "VBD") == "signed up"
     assert inflect("peace talk", "NNS") == "peace talks"
     assert inflect("talk", "") == "talk"
+    assert inflect("due", "VBD") == ""  # not a verb: no candidate
 
 
 def test_mythes_marks_are_read_and_antonyms_dropped(tmp_path: Path) -> None:

@@ -164,22 +164,24 @@ def forms_of(word: str) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=65536)
 def _inflect_word(word: str, tag: str) -> str:
+    """``word`` in the form ``tag``, or "" when lemminflect does not know ``word`` in that
+    part of speech: a headword that is no verb does not become one ("due" -> "dued")."""
     import lemminflect
 
-    forms = lemminflect.getInflection(word, tag=tag, inflect_oov=True)
-    return forms[0] if forms else word
+    forms = lemminflect.getInflection(word, tag=tag, inflect_oov=False)
+    return forms[0] if forms else ""
 
 
 def inflect(base: str, tag: str) -> str:
     """Put ``base`` (a word or phrase) in the form ``tag``: verbs inflect their first word
     ("sign up" -> "signed up"), nouns and adjectives their last ("peace talk" -> "peace
-    talks")."""
+    talks"). "" when the word has no such form."""
     if not tag:
         return base
     words = base.split(" ")
     i = 0 if _UPOS_OF_TAG[tag] == "VERB" else len(words) - 1
     words[i] = _inflect_word(words[i], tag)
-    return " ".join(words)
+    return " ".join(words) if words[i] else ""
 
 
 class Lexicon:
@@ -250,7 +252,7 @@ class Lexicon:
         for i in sorted(range(len(keys)), key=lambda i: -priors[i])[: 2 * k]:
             head, tag = keys[i]
             cand = inflect(head, tag)
-            if cand != low and not _same_stem(cand, low):
+            if cand and cand != low and not _same_stem(cand, low):
                 src = tuple(sorted(heads[keys[i]]))
                 scored.append(Candidate(cand, round(priors[i], 4), src))
         if " " in low:
