@@ -293,3 +293,33 @@ def test_ray_equals_local(local_ray: None, tmp_path: Path) -> None:
     lrec, rrec = records(local), records(remote)
     assert rrec == lrec
     assert {r["root"]: r["members"] for r in lrec} == EXPECTED
+
+
+def test_cluster_alignment_equals_trace_alignment() -> None:
+    # verify_component aligns with cluster._align (sentences coded once per component,
+    # tries that cannot win skipped): it must give align's alignments.
+    from unspin.align import align
+    from unspin.cluster import CandidateDoc, _align, _Codes, _Encoded
+
+    docs = crawl()
+    an = [CandidateDoc(i, d.id, d.text, title=d.title).analysis() for i, d in enumerate(docs)]
+    codes = _Codes()
+    en = [_Encoded(a, codes) for a in an]
+    for i in range(len(an)):
+        for j in range(len(an)):
+            if i != j:
+                assert _align(en[i], en[j]) == align(an[i], an[j])
+
+
+def test_skeleton_keeps_what_spinners_leave() -> None:
+    from unspin.fingerprint import skeleton
+
+    text = "The council met in Paris on 3 May.\nCouncil members said the Paris talks failed."
+    # "The" and "Council" open their sentences: a function word stays, a capitalised
+    # word only if it is capitalised mid-sentence elsewhere (it is not).
+    assert skeleton(text) == [
+        ["the", "in", "paris", "on", "3", "may"],
+        ["the", "paris"],
+    ]
+    spun = "The board gathered in Paris on 3 May.\nBoard people stated the Paris discussions broke."
+    assert skeleton(spun) == skeleton(text)

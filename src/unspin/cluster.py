@@ -14,9 +14,8 @@ runner (:mod:`unspin.cluster_ray`) run the same code and give the same clusters:
 3. :func:`plan` -- candidate pairs grouped into connected components (union-find).
 4. :func:`verify_component` -- the documents of one component are analysed with their
    stray lines (:func:`unspin.clean.find_strays`) left out, as trace does. Each is first
-   aligned with
-   the component's most likely root, then the remaining candidate pairs are aligned
-   until their documents are connected. A pair is a copy by the rule trace uses:
+   aligned with the component's most likely root, then the remaining candidate pairs are
+   aligned until their documents are connected. A pair is a copy by the rule trace uses:
    :attr:`Alignment.score <unspin.align.Alignment.score>` at least ``threshold``
    (:data:`unspin.trace.TRACE_THRESHOLD`) in either direction. Verified pairs are joined
    by union-find; each group of two or more documents is a :class:`Cluster`.
@@ -524,7 +523,8 @@ class _Encoded:
 
 
 def _align(copy: _Encoded, source: _Encoded) -> Alignment:
-    """:func:`unspin.align.align` of two encoded documents, with the same result.
+    """:func:`unspin.align.align` of two encoded documents, with the same result (a test
+    holds them together; keep this in step with it).
 
     Each copy sentence tries its two most similar source sentences. The words a pair can
     match are at most the words the two sentences share as multisets: a try is skipped
