@@ -179,14 +179,15 @@ def skeleton(text: str) -> list[list[str]]:
 
 def skeleton_shingles(text: str, ngram: int) -> list[bytes]:
     """:func:`shingles` over :func:`skeleton`."""
-    out: list[bytes] = []
+    out: list[str] = []
     for seq in skeleton(text):
         if len(seq) < ngram:
             if len(seq) >= 2:
-                out.append(" ".join(seq).encode())
+                out.append(" ".join(seq))
             continue
-        out.extend(" ".join(seq[k : k + ngram]).encode() for k in range(len(seq) - ngram + 1))
-    return out
+        out.extend(map(" ".join, zip(*(seq[k:] for k in range(ngram)), strict=False)))
+    # Tokens are \w+: no line breaks, so one encode and one split make the bytes.
+    return "\n".join(out).encode().split(b"\n") if out else []
 
 
 def estimated_jaccard(sig: np.ndarray, others: np.ndarray) -> np.ndarray:
