@@ -38,11 +38,10 @@ from unspin import calibration
 from unspin.detect import (
     Scored,
     _content_positions,
-    _logit,
-    doc_prior,
     features,
     flags_from,
     score_suspects,
+    stack_features,
     word_features,
 )
 from unspin.lexicon import Lexicon
@@ -221,16 +220,15 @@ def doc_features(rec: dict, min_prob: float) -> dict[str, float]:
 
 def word_dataset(recs: list[dict], stacked: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels of every suspect with left context (label: inside a change);
-    ``stacked`` adds the second stage's document log-odds."""
+    ``stacked``: the second stage's features."""
     names = list(calibration.STACK_WEIGHTS if stacked else calibration.WORD_WEIGHTS)
     xs, ys = [], []
     for rec in recs:
         scored = _scored(rec)
-        prior = doc_prior(scored)
-        for raw, s in zip(rec["scored"], scored, strict=True):
+        feats = stack_features(scored) if stacked else [word_features(s) for s in scored]
+        for raw, s, f in zip(rec["scored"], scored, feats, strict=True):
             if not s.has_left_context:
                 continue
-            f = {**word_features(s), "doc_logit": _logit(prior)}
             xs.append([f[k] for k in names])
             s0, s1 = raw["span"]
             ys.append(any(t[0] <= s0 and s1 <= t[1] for t in rec["truth"]))

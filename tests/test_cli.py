@@ -22,7 +22,7 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
 
 
 def test_demo_runs_and_finds_the_copy() -> None:
-    r = run("demo", "--json")
+    r = run("demo", "--json", "--no-check")
     assert r.returncode == 0, r.stderr
     spun, indep = (json.loads(line) for line in r.stdout.splitlines())
     assert spun["verdict"] == "copy" and spun["sources"][0]["id"] == "harbor-wire-0002"

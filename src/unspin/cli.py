@@ -393,9 +393,16 @@ def cluster_cmd(
 @app.command("demo")
 def demo(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    with_check: Annotated[
+        bool,
+        typer.Option(
+            "--check/--no-check",
+            help="Also check the spun example without its source (loads the language model).",
+        ),
+    ] = True,
 ) -> None:
     """Trace a spun example article (and an independent report) against a small example
-    archive shipped with unspin."""
+    archive shipped with unspin; then check the spun one with no archive at all."""
     examples = resources.files("unspin") / "examples"
     with tempfile.TemporaryDirectory() as tmp:
         arc_path = Path(tmp) / "demo.db"
@@ -412,6 +419,28 @@ def demo(
                     print(json.dumps(report.to_dict(), ensure_ascii=False))
                 else:
                     print_trace(out, report)
+    if with_check:
+        _demo_check(examples / "spun.txt", as_json)
+
+
+def _demo_check(path: Any, as_json: bool) -> None:
+    """The no-source path of the demo: `unspin check` on the spun example."""
+    from unspin.check import check, load_lexicon, load_scorer
+    from unspin.render import print_check
+
+    try:
+        with err.status("loading the language model and lexicon (the first time takes ~30 s)"):
+            scorer, lexicon = load_scorer(), load_lexicon()
+    except UnspinError as e:  # the check extra or the default model is not installed
+        err.print(f"[dim]check skipped: {e}[/]")
+        return
+    doc = Document(id="spun.txt", text=path.read_text(encoding="utf-8"))
+    report = check(doc, scorer=scorer, lexicon=lexicon)
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        err.print("the same spun text checked with no source at all:")
+        print_check(out, report)
 
 
 @app.command("serve")

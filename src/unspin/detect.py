@@ -316,16 +316,23 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def spun_probability(s: Scored, prior: float) -> float:
-    """Calibrated probability that this suspect is a substitution, given its evidence and
-    how spun the rest of the document looks (``prior``, from :func:`doc_prior`).
+def stack_features(scored: list[Scored]) -> list[dict[str, float]]:
+    """What the second stage sees for each suspect: its own features and the log-odds of
+    the document's prior (:func:`doc_prior`)."""
+    doc_logit = _logit(doc_prior(scored))
+    return [{**word_features(s), "doc_logit": doc_logit} for s in scored]
+
+
+def spun_probability(f: dict[str, float]) -> float:
+    """Calibrated probability that a suspect is a substitution, from its
+    :func:`stack_features`.
 
     An odd word in an otherwise clean text is usually just an odd word; in a text full of
     odd words it is usually a substitution: the second stage lets the document's own
     rate of substitution set the bar."""
-    f = {**word_features(s), "doc_logit": _logit(prior)}
     return _logistic(
-        calibration.STACK_BIAS + sum(w * f[k] for k, w in calibration.STACK_WEIGHTS.items())
+        calibration.STACK_BIAS
+        + sum(w * f.get(k, 0.0) for k, w in calibration.STACK_WEIGHTS.items())
     )
 
 
@@ -335,12 +342,11 @@ def flags_from(scored: list[Scored], *, min_prob: float | None = None) -> list[F
     Each suggestion's confidence is that probability shared among the candidates by a
     softmax over their frequency-adjusted gains."""
     threshold = calibration.MIN_WORD_PROB if min_prob is None else min_prob
-    prior = doc_prior(scored)
     flags = []
-    for s in scored:
+    for s, f in zip(scored, stack_features(scored), strict=True):
         if not s.has_left_context:
             continue  # with no context the LM judges frequency, not fit
-        p = spun_probability(s, prior)
+        p = spun_probability(f)
         if p < threshold:
             continue
         # Suggestions are ranked with their own discount, fitted for restoration.
@@ -365,19 +371,18 @@ def flags_from(scored: list[Scored], *, min_prob: float | None = None) -> list[F
 
 
 def features(flags: list[Flag], content_words: int, scored: list[Scored]) -> dict[str, float]:
+    """Document-level evidence, per content word where it is a count. The document model
+    reads the first-stage word probabilities: their mean over suspects (``doc_prior``),
+    the mean of the top quarter, their sum and the number above one half."""
     n = max(1, content_words)
-    gains = sorted((f.best.gain for f in flags), reverse=True)
-    best_adj = sorted((float(np.max(s.adjusted())) for s in scored), reverse=True)
-    top = best_adj[: max(1, len(best_adj) // 4)]
-    surp = sorted((s.surprisal for s in scored), reverse=True)
+    ps = sorted((word_probability(s) for s in scored if s.has_left_context), reverse=True)
     return {
         "flag_rate": len(flags) / n,
-        "gain_sum_rate": sum(gains) / n,
         "suspect_rate": len(scored) / n,
-        "rare_rate": sum(s.zipf < 3.5 for s in scored) / n,
-        "mean_top_adjusted": float(np.mean(top)) if top else 0.0,
-        "mean_suspect_surprisal": float(np.mean(surp)) if surp else 0.0,
-        "doc_prior": doc_prior(scored),
+        "doc_prior": float(np.mean(ps)) if ps else 0.0,
+        "top_mean": float(np.mean(ps[: max(1, len(ps) // 4)])) if ps else 0.0,
+        "prob_sum_rate": sum(ps) / n,
+        "strong_rate": sum(p > 0.5 for p in ps) / n,
     }
 
 

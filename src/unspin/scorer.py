@@ -327,7 +327,9 @@ def resolve_dtype(dtype: str, device: str) -> str:
 
 def _load(name: str, cache: Path) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # our own status line says what is loading
     path = Path(name)
     try:
         if name == DEFAULT_MODEL:
