@@ -329,7 +329,7 @@ def _load(name: str, cache: Path) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()  # our own status line says what is loading
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # our status line says it
     path = Path(name)
     try:
         if name == DEFAULT_MODEL:
