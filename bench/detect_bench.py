@@ -265,6 +265,9 @@ def analyse(args: argparse.Namespace) -> None:
     # take the lowest probability threshold (most recall) that keeps false flags on
     # un-spun text <= 1 per 500 words and precision >= 0.8 at 30%; failing that, the
     # threshold with the best recall under the false-flag limit alone.
+    if args.frozen:
+        fitted_elsewhere(args, cal, ev)
+        return
     best = None
     for discount in (0.0, 0.25, 0.5, 0.75, 1.0):
         calibration.FREQ_DISCOUNT = discount
@@ -362,6 +365,31 @@ def analyse(args: argparse.Namespace) -> None:
     (args.out / "detect_bench.json").write_text(json.dumps(result, indent=2))
 
 
+def fitted_elsewhere(args: argparse.Namespace, cal: list[dict], ev: list[dict]) -> None:
+    """Evaluate the shipped calibration (src/unspin/calibration.py, fitted on the MyThes
+    spinner) on every document of this cache, without refitting: how the model carries
+    over to a spinner it was not fitted on."""
+    names = list(calibration.SCORE_WEIGHTS)
+    docs = cal + ev
+
+    def score(rec: dict) -> float:
+        f = doc_features(rec, calibration.MIN_WORD_PROB)
+        z = calibration.SCORE_BIAS + sum(calibration.SCORE_WEIGHTS[k] * f[k] for k in names)
+        return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
+
+    neg = [score(r) for r in docs if r["kind"] == "orig"]
+    result: dict[str, object] = {"frozen": True, "documents": len(docs)}
+    for rate in RATES:
+        pos = [score(r) for r in docs if r["rate"] == rate]
+        at = [r for r in docs if r["kind"] == "orig" or r["rate"] == rate]
+        result[f"{int(rate * 100)}%"] = {
+            "doc_auc": auc(pos, neg),
+            "word": word_eval(at, calibration.MIN_WORD_PROB),
+        }
+    print(json.dumps(result, indent=2))
+    (args.out / "detect_bench_frozen.json").write_text(json.dumps(result, indent=2))
+
+
 def tortured(args: argparse.Namespace) -> None:
     """Real tortured phrases: is the expected phrase among the lexicon's candidates?"""
     lexicon = Lexicon()
@@ -394,6 +422,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "out")
     ap.add_argument("--analyse", action="store_true", help="only fit and evaluate the cache")
     ap.add_argument("--tortured", action="store_true", help="only the tortured-phrase check")
+    ap.add_argument(
+        "--frozen",
+        action="store_true",
+        help="with --analyse: evaluate the shipped calibration on the whole cache, no refit",
+    )
     ap.add_argument("--load-times", action="store_true", help="only measure model load times")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
