@@ -105,13 +105,19 @@ def test_inflection_follows_the_spun_word() -> None:
     assert inflect("due", "VBD") == ""  # not a verb: no candidate
 
 
-def test_mythes_marks_are_read_and_antonyms_dropped(tmp_path: Path) -> None:
+def _with_mythes(tmp_path: Path, entries: str) -> Lexicon:
+    """A lexicon with a small MyThes file in Debian's format."""
     dat = tmp_path / "th.dat"
-    dat.write_text(
-        "UTF-8\nsay|1\n(verb)|express|verbalise (generic term)|keep quiet (antonym)\n"
-        "talk|1\n(noun)|discussion (similar term)\n"
+    dat.write_text("UTF-8\n" + entries)
+    return Lexicon(use_glove=False, mythes=dat)
+
+
+def test_mythes_marks_are_read_and_antonyms_dropped(tmp_path: Path) -> None:
+    lex = _with_mythes(
+        tmp_path,
+        "say|1\n(verb)|express|verbalise (generic term)|keep quiet (antonym)\n"
+        "talk|1\n(noun)|discussion (similar term)\n",
     )
-    lex = Lexicon(use_glove=False, mythes=dat)
     assert "mythes" in lex.sources
     assert "say" in lex.reverse["verbalise"]
     assert "say" not in lex.reverse.get("keep quiet", set())
@@ -220,12 +226,11 @@ def test_cli_check_json_and_bad_input(tmp_path: Path, tiny_model: Path) -> None:
 
 
 def test_spun_phrase_composed_into_a_known_expression(tmp_path: Path) -> None:
-    dat = tmp_path / "th.dat"
-    dat.write_text(
-        "UTF-8\nartificial|1\n(adj)|counterfeit\nintelligence|1\n(noun)|consciousness\n"
-        "artificial intelligence|1\n(noun)|AI (generic term)\n"
+    lex = _with_mythes(
+        tmp_path,
+        "artificial|1\n(adj)|counterfeit\nintelligence|1\n(noun)|consciousness\n"
+        "artificial intelligence|1\n(noun)|AI (generic term)\n",
     )
-    lex = Lexicon(use_glove=False, mythes=dat)
     cands = [c.text for c in lex.candidates("counterfeit consciousness", 8)]
     assert "artificial intelligence" in cands
 
