@@ -28,7 +28,7 @@ _LEFT_WORDS = 5  # context before a suspect
 _RIGHT_WORDS = 2  # words after it that must still fit
 _MAX_PHRASE = 3
 # Candidates per span drawn from the lexicon (by prior) and ranked by the first LM pass.
-_LEXICON_CANDIDATES = 48
+_LEXICON_CANDIDATES = 128
 
 
 @dataclass(frozen=True)
