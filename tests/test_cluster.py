@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -51,6 +53,7 @@ SYNONYMS = {
 }
 _WORD = re.compile(r"[A-Za-z]+")
 FARMS = {"farm-a": (0, 3), "farm-b": (1, 4)}  # synonym column, keep every n-th
+WORDFREQ = importlib.util.find_spec("wordfreq") is not None
 
 
 def spin(text: str, farm: str) -> str:
@@ -168,7 +171,8 @@ def test_root_without_dates_is_the_least_spun_member() -> None:
     assert {r["root_by"] for r in recs} == {"coverage"}
 
 
-def test_bad_input_is_reported_and_skipped(tmp_path: Path) -> None:
+@pytest.mark.parametrize("verify", [True, False])
+def test_bad_input_is_reported_and_skipped(tmp_path: Path, verify: bool) -> None:
     docs = crawl()
     huge = "The council met again on Tuesday to discuss the budget. " * 4000
     path = write_jsonl(
@@ -185,7 +189,7 @@ def test_bad_input_is_reported_and_skipped(tmp_path: Path) -> None:
     result = cluster_inputs(
         [str(path)],
         ReadOptions(max_bytes=100_000),
-        ClusterOptions(workers=1),
+        ClusterOptions(workers=1, verify=verify),
         on_skip=skipped.append,
     )
     reasons = [s.reason for s in result.skipped]
@@ -197,10 +201,64 @@ def test_bad_input_is_reported_and_skipped(tmp_path: Path) -> None:
     assert {r["root"]: r["members"] for r in records(result)} == EXPECTED
 
 
-def test_multiprocess_run_matches_single_process() -> None:
-    one = records(cluster_documents(crawl(), ClusterOptions(workers=1)))
-    two = records(cluster_documents(crawl(), ClusterOptions(workers=2, batch_size=2)))
-    assert one == two
+@pytest.mark.parametrize("verify", [True, False])
+def test_multiprocess_run_matches_single_process(verify: bool) -> None:
+    for dates in (True, False):
+        one = records(cluster_documents(crawl(dates), ClusterOptions(workers=1, verify=verify)))
+        opts = ClusterOptions(workers=2, batch_size=2, verify=verify)
+        assert records(cluster_documents(crawl(dates), opts)) == one
+
+
+def test_no_verify_groups_the_clean_cases_as_verification_does() -> None:
+    for dates in (True, False):
+        full = records(cluster_documents(crawl(dates), ClusterOptions(workers=1)))
+        fast = records(cluster_documents(crawl(dates), ClusterOptions(workers=1, verify=False)))
+        assert {r["root"]: r["members"] for r in fast} == EXPECTED
+        assert [r["members"] for r in fast] == [r["members"] for r in full]
+        assert all(r["verified"] for r in full) and not any(r["verified"] for r in fast)
+        assert [sorted(r) for r in fast] == [sorted(r) for r in full]  # same fields
+        for r in fast:
+            assert r["root_by"] == ("date" if dates else "frequency" if WORDFREQ else "first")
+            for v in r["variants"]:
+                assert v["substitutions"] == [] and v["score"] is None
+                assert set(v) == set(full[0]["variants"][0])
+    # Without word frequencies an undated cluster's root is its first member.
+    opts = ClusterOptions(workers=1, verify=False, frequency=False)
+    fast = records(cluster_documents(crawl(dates=False), opts))
+    assert {r["root_by"] for r in fast} == {"first"}
+    assert [r["root"] for r in fast] == [m[0] for m in EXPECTED.values()]
+
+
+def test_no_verify_threshold_default_and_override() -> None:
+    from unspin.cluster import DEFAULT_MIN_JACCARD, TRIAGE_MIN_JACCARD
+
+    assert ClusterOptions().jaccard_bar == DEFAULT_MIN_JACCARD
+    assert ClusterOptions(verify=False).jaccard_bar == TRIAGE_MIN_JACCARD
+    assert ClusterOptions(verify=False, min_jaccard=0.5).jaccard_bar == 0.5
+    r = subprocess.run(
+        [sys.executable, "-m", "unspin", "cluster", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "300"},
+        check=True,
+    )
+    assert f"default {DEFAULT_MIN_JACCARD}; {TRIAGE_MIN_JACCARD} with --no-verify" in r.stdout
+    opts = ClusterOptions(workers=1, verify=False, min_jaccard=1.01)
+    assert records(cluster_documents(crawl(), opts)) == []
+
+
+def test_batched_sketches_equal_fingerprint_signatures() -> None:
+    from unspin.cluster import sketch_many
+    from unspin.fingerprint import FingerprintParams, band_keys, signature_of, skeleton_shingles
+
+    params = FingerprintParams()
+    docs = [*crawl(), Document("empty", ""), Document("one", "Hello"), Document("two", "The a")]
+    sketches = sketch_many(list(enumerate(docs)), params)
+    for d, s in zip(docs, sketches, strict=True):
+        items = list(set(skeleton_shingles(d.text, params.ngram)))
+        sig = signature_of(items, params)
+        assert np.array_equal(s.signature, sig)
+        assert s.band_keys.tolist() == (band_keys(sig, params) if items else [])
 
 
 def test_archive_attaches_known_sources(archive: Archive) -> None:
@@ -248,6 +306,12 @@ def test_cli_writes_clusters_sites_and_summary(tmp_path: Path) -> None:
     assert {r["root"]: r["members"] for r in recs} == EXPECTED
     pq = pytest.importorskip("pyarrow.parquet")
     assert "farm-a.example" in pq.read_table(sites).column("site").to_pylist()
+    r = run_cli("cluster", str(path), "--out", str(out), "--workers", "1", "--no-verify")
+    assert r.returncode == 0, r.stderr
+    assert f"{path}:4: malformed JSON" in r.stderr and "3 clusters" in r.stderr
+    recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {r["root"]: r["members"] for r in recs} == EXPECTED
+    assert not any(r["verified"] for r in recs)
     r = run_cli("cluster", str(path), "--out", str(out), "--workers", "1", "--strict")
     assert r.returncode == 1
     r = run_cli("cluster", str(tmp_path / "missing.jsonl"), "--out", str(out))
@@ -284,15 +348,26 @@ def test_ray_equals_local(local_ray: None, tmp_path: Path) -> None:
         extra={2: '{"id": "broken", "text": ', 5: json.dumps({"id": docs[1].id, "text": "x y"})},
     )
     more = write_jsonl(tmp_path / "more.jsonl", crawl(dates=False)[3:7])  # repeated ids
-    inputs = [str(path), str(more)]
-    local = cluster_inputs(inputs, None, ClusterOptions(workers=1))
-    remote = cluster_inputs_ray(inputs, None, ClusterOptions(workers=2))
-    assert remote.skipped == local.skipped and len(local.skipped) == 6
-    assert [s.to_dict() for s in remote.sites] == [s.to_dict() for s in local.sites]
-    assert remote.stats == local.stats
-    lrec, rrec = records(local), records(remote)
-    assert rrec == lrec
-    assert {r["root"]: r["members"] for r in lrec} == EXPECTED
+    # Undated copies of the first campaign: a cluster with and without dates.
+    copies = [dataclasses.replace(d, id=f"u/{d.id}") for d in crawl(dates=False)[:3]]
+    undated = write_jsonl(tmp_path / "undated.jsonl", copies)
+    expected = {**EXPECTED}
+    first = "harbor-wire-0001"
+    expected[first] = EXPECTED[first] + [d.id for d in copies]
+    inputs = [str(path), str(more), str(undated)]
+    for verify in (True, False):
+        local = cluster_inputs(inputs, None, ClusterOptions(workers=1, verify=verify))
+        remote = cluster_inputs_ray(inputs, None, ClusterOptions(workers=2, verify=verify))
+        assert remote.skipped == local.skipped and len(local.skipped) == 6
+        assert [s.to_dict() for s in remote.sites] == [s.to_dict() for s in local.sites]
+        assert remote.stats == local.stats
+        lrec, rrec = records(local), records(remote)
+        assert rrec == lrec
+        assert {r["root"]: r["members"] for r in lrec} == expected
+        assert lrec[1]["root_by"] == "date"
+        if WORDFREQ:
+            assert lrec[0]["root_by"] == "frequency"
+        assert {r["verified"] for r in lrec} == {verify}
 
 
 def test_cluster_alignment_equals_trace_alignment() -> None:

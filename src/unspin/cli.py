@@ -328,7 +328,18 @@ def cluster_cmd(
     threshold: Annotated[
         float, typer.Option(help="Minimum alignment score for a copy.")
     ] = TRACE_THRESHOLD,
-    min_jaccard: Annotated[float, typer.Option(help="Minimum estimated Jaccard.")] = 0.25,
+    min_jaccard: Annotated[
+        float | None,
+        typer.Option(help="Minimum estimated Jaccard (default 0.25; 0.375 with --no-verify)."),
+    ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify/--no-verify",
+            help="Verify candidate pairs by alignment and list substitutions; --no-verify: "
+            "triage, groups from LSH candidates alone (much faster, no substitutions).",
+        ),
+    ] = True,
     max_bucket: Annotated[int, typer.Option(help="Skip LSH buckets larger than this.")] = 200,
     fmt: FormatOpt = "auto",
     text_field: TextField = "text",
@@ -353,6 +364,7 @@ def cluster_cmd(
         max_bucket=max(2, max_bucket),
         archive=str(archive) if archive else None,
         workers=workers or None,
+        verify=verify,
     )
     if use_ray or ray_address:
         from unspin.cluster_ray import check_ray
@@ -367,7 +379,7 @@ def cluster_cmd(
     with _progress() as progress:
         tasks = {
             "sketch": progress.add_task("sketching", total=None),
-            "verify": progress.add_task("verifying", total=None),
+            "verify": progress.add_task("verifying" if verify else "grouping", total=None),
         }
 
         def advance(stage: str, n: int) -> None:

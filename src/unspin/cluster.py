@@ -28,6 +28,19 @@ runner (:mod:`unspin.cluster_ray`) run the same code and give the same clusters:
 6. :func:`site_stats` -- per site (URL host): pages, clusters, roots, spun copies, their
    share, and whose pages they copy.
 
+Stray lines (:mod:`unspin.clean`) are not looked for when sketching: only candidate
+documents are cleaned, at verification (a glued headline adds a few shingles to a
+sketch, not enough to move its estimated Jaccard much).
+
+Triage (``ClusterOptions(verify=False)``, ``unspin cluster --no-verify``): steps 4 and 5
+are replaced by :func:`group_component`. Candidate pairs are kept at a higher estimated
+Jaccard (:data:`TRIAGE_MIN_JACCARD`) and every connected component is one cluster, with
+no alignment: members carry no scores and no substitutions, and each record says
+``"verified": false``. Root: the earliest member when every member has a date; else the
+one whose words (a regex pass over the whole text, stray lines included) are the most
+common English (wordfreq); else the first in input order. Texts are read back only for
+components that need them (undated members, or ``archive``).
+
 Documents are numbered by input position (``key``); a repeated id keeps its first
 document and the others are reported as skipped.
 """
@@ -40,6 +53,7 @@ import heapq
 import json
 import multiprocessing as mp
 import os
+import re
 import signal
 import tempfile
 import time
@@ -49,14 +63,16 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from itertools import compress
+from itertools import compress, repeat
 from multiprocessing.pool import AsyncResult, Pool
 from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
+from datasketch import MinHash
 from rapidfuzz import process
 from rapidfuzz.distance import Indel, LCSseq
+from xxhash import xxh32_intdigest
 
 from unspin.align import (
     MIN_SENTENCE_MATCH,
@@ -68,7 +84,7 @@ from unspin.align import (
 from unspin.archive import Archive, batched
 from unspin.clean import find_strays
 from unspin.document import Document
-from unspin.fingerprint import FingerprintParams, band_keys, signature_of, skeleton_shingles
+from unspin.fingerprint import SCHEME, FingerprintParams, band_keys, skeleton_shingles
 from unspin.readers import ReadOptions, ReadProblem, read_inputs
 from unspin.report import Source
 from unspin.segment import NUMBER, WORD, Analysis, analyze
@@ -79,6 +95,13 @@ from unspin.trace import TRACE_THRESHOLD, VerifiedSource, substitutions_from, tr
 # swapped, sentences dropped), two spins of one text at 0.4 or more; unrelated articles
 # that collide in a band sit around 0.1 (bench/cluster_bench.py).
 DEFAULT_MIN_JACCARD = 0.25
+# Triage (no verification): a candidate pair is a copy when its estimated Jaccard is at
+# least this. Chosen on a bench crawl built with another seed than the one the bench
+# reports (`python bench/cluster_bench.py --data ../shared/data --seed 7 --sweep-jaccard`):
+# ARI 1.000 from 0.300 to 0.475 there (below, unrelated same-topic articles merge; above,
+# heavily spun copies fall out); 0.375 is near the middle, on the recall side (spinning
+# heavier than the bench's lowers the Jaccard of true copies).
+TRIAGE_MIN_JACCARD = 0.375
 # Band buckets larger than this are skipped: boilerplate shared by many pages.
 DEFAULT_MAX_BUCKET = 200
 # Root choice compares a member's words with at most this many other members.
@@ -96,7 +119,8 @@ R = TypeVar("R")
 @dataclass(frozen=True)
 class ClusterOptions:
     threshold: float = TRACE_THRESHOLD
-    min_jaccard: float = DEFAULT_MIN_JACCARD
+    # None: DEFAULT_MIN_JACCARD, or TRIAGE_MIN_JACCARD without verification.
+    min_jaccard: float | None = None
     max_bucket: int = DEFAULT_MAX_BUCKET
     params: FingerprintParams = field(default_factory=FingerprintParams)
     archive: str | None = None  # trace each cluster's root to this archive
@@ -105,6 +129,15 @@ class ClusterOptions:
     frequency: bool = True
     workers: int | None = None  # local runner: processes (default: one per core)
     batch_size: int = 64  # documents per task
+    # False: triage, candidate components are the clusters (no alignment, no substitutions).
+    verify: bool = True
+
+    @property
+    def jaccard_bar(self) -> float:
+        """The minimum estimated Jaccard of a candidate pair in this mode."""
+        if self.min_jaccard is not None:
+            return self.min_jaccard
+        return DEFAULT_MIN_JACCARD if self.verify else TRIAGE_MIN_JACCARD
 
 
 # -- 1. sketch -------------------------------------------------------------------------------
@@ -138,18 +171,62 @@ def site_of(url: str | None) -> str | None:
 
 def sketch(doc: Document, key: int = 0, params: FingerprintParams | None = None) -> Sketch:
     """Sketch one document: MinHash of its skeleton's shingles, and LSH band keys."""
-    params = params or FingerprintParams()
-    items = list(set(skeleton_shingles(doc.text, params.ngram)))  # MinHash ignores order
-    sig = signature_of(items, params)
-    return Sketch(
-        key=key,
-        id=doc.id,
-        url=doc.url,
-        site=site_of(doc.url),
-        date=doc.date,
-        signature=sig,
-        band_keys=np.asarray(band_keys(sig, params) if items else [], dtype=np.int64),
-    )
+    return sketch_many([(key, doc)], params or FingerprintParams())[0]
+
+
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)  # MurmurHash3's 32-bit finalizer
+
+
+@functools.cache
+def _permutations(params: FingerprintParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The MinHash permutations ``a``, ``b`` of :func:`unspin.fingerprint.signature_of`
+    (datasketch, scheme affine32) and the signature of an empty set."""
+    m = MinHash(num_perm=params.num_perm, seed=params.seed, scheme=SCHEME)
+    a, b = m.permutations
+    return np.asarray(a), np.asarray(b), np.asarray(m.digest(), dtype=np.uint32)
+
+
+def sketch_many(batch: Sequence[tuple[int, Document]], params: FingerprintParams) -> list[Sketch]:
+    """:func:`sketch` of each ``(key, document)``, with the same signatures as
+    :func:`unspin.fingerprint.signature_of`, computed for the whole batch at once
+    (datasketch's affine32 scheme: xxh32 of each shingle, MurmurHash3's finalizer, one
+    affine map per permutation, minimum per document)."""
+    a, b, empty = _permutations(params)
+    hashes: list[int] = []
+    starts: list[int] = []
+    for _, doc in batch:
+        starts.append(len(hashes))
+        hashes.extend(map(xxh32_intdigest, skeleton_shingles(doc.text, params.ngram)))
+    ends = [*starts[1:], len(hashes)]
+    sigs = np.tile(empty, (len(batch), 1))
+    full = [i for i in range(len(batch)) if ends[i] > starts[i]]
+    if full:
+        s1, m1, s2, m2, s3 = _FMIX32
+        hv = np.array(hashes, dtype=np.uint32)
+        hv ^= hv >> s1
+        hv *= np.uint32(m1)
+        hv ^= hv >> s2
+        hv *= np.uint32(m2)
+        hv ^= hv >> s3
+        phv = a[:, None] * hv[None, :]  # (num_perm, shingles): rows reduce contiguously
+        phv += b[:, None]
+        sigs[full] = np.minimum.reduceat(phv, [starts[i] for i in full], axis=1).T
+    out = []
+    for i, (key, doc) in enumerate(batch):
+        sig = sigs[i]
+        has = ends[i] > starts[i]
+        out.append(
+            Sketch(
+                key=key,
+                id=doc.id,
+                url=doc.url,
+                site=site_of(doc.url),
+                date=doc.date,
+                signature=sig,
+                band_keys=np.asarray(band_keys(sig, params) if has else [], dtype=np.int64),
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -404,8 +481,9 @@ class Cluster:
     """Spun variants of one text. ``members`` starts with the root, then input order."""
 
     members: tuple[Member, ...]
-    root_by: str  # "date", "frequency" or "coverage"
+    root_by: str  # "date", "frequency", "coverage" or (triage) "first"
     sources: tuple[Source, ...] | None = None  # the root traced to an archive, if given
+    verified: bool = True  # False: triage, members grouped without alignment
 
     @property
     def root(self) -> Member:
@@ -419,6 +497,7 @@ class Cluster:
             "root": root.id,
             "members": [m.id for m in self.members],
             "root_by": self.root_by,
+            "verified": self.verified,
             "root_url": root.url,
             "root_site": root.site,
             "root_date": root.date,
@@ -726,6 +805,81 @@ def _member(
     )
 
 
+# -- 4./5. without verification (triage) -------------------------------------------------------
+
+_LETTERS = re.compile(r"[a-z]+")  # on lowercased text: English words
+
+
+@functools.cache
+def _frequencies() -> dict[str, float] | None:
+    """wordfreq's English word frequencies (one table, ~0.1 s to load: cheaper than a
+    Zipf lookup per new word), or None without wordfreq."""
+    try:
+        from wordfreq import get_frequency_dict
+    except ImportError:
+        return None
+    return get_frequency_dict("en")
+
+
+def _plain_text(text: str, freqs: dict[str, float]) -> float:
+    """Mean Zipf frequency of the words of ``text`` (ASCII letters, one regex pass, no
+    analysis, stray lines included; unknown words 0): a cheap :func:`_plainness`."""
+    words = _LETTERS.findall(text.lower())
+    if not words:
+        return 0.0
+    f = np.fromiter(map(freqs.get, words, repeat(1e-9)), dtype=np.float64, count=len(words))
+    return float(np.log10(f).mean()) + 9.0
+
+
+def needs_text(dates: Sequence[str | None], options: ClusterOptions) -> bool:
+    """Whether :func:`group_component` needs the texts of a component whose members have
+    these dates: to rank undated members by word frequency, or to trace the root."""
+    if options.archive:
+        return True
+    return options.frequency and not all(parse_date(d) is not None for d in dates)
+
+
+def group_component(
+    docs: Sequence[CandidateDoc], options: ClusterOptions | None = None
+) -> list[Cluster]:
+    """Triage: the documents of one candidate component (ordered by key) as one cluster,
+    without alignment. The root is the earliest member when all have dates; else the
+    one whose words are the most common English (wordfreq, if installed; needs the
+    texts, see :func:`needs_text`); else the first. Ties by input order. Members carry
+    no scores and no substitutions."""
+    opts = options or ClusterOptions()
+    if len(docs) < 2:
+        return []
+    dates = [parse_date(d.date) for d in docs]
+    known = [d for d in dates if d is not None]
+    freqs = _frequencies() if opts.frequency and len(known) < len(docs) else None
+    if len(known) == len(docs):
+        root, root_by = min(range(len(docs)), key=lambda i: (known[i], i)), "date"
+    elif freqs is not None:
+        plains = [-_plain_text(d.text, freqs) for d in docs]
+        root, root_by = min(range(len(docs)), key=lambda i: (plains[i], i)), "frequency"
+    else:
+        root, root_by = 0, "first"
+    members = [_member(docs[root])]
+    members.extend(_member(d) for i, d in enumerate(docs) if i != root)
+    sources: tuple[Source, ...] | None = None
+    if opts.archive:
+        rep = trace_analysis(docs[root].id, docs[root].analysis(), _archive(opts.archive))
+        sources = tuple(rep.sources)
+    return [Cluster(tuple(members), root_by, sources, verified=False)]
+
+
+def cluster_component(
+    docs: Sequence[CandidateDoc],
+    edges: Sequence[tuple[int, int]],
+    options: ClusterOptions | None = None,
+) -> list[Cluster]:
+    """:func:`verify_component`, or :func:`group_component` when ``options.verify`` is
+    False."""
+    opts = options or ClusterOptions()
+    return verify_component(docs, edges, opts) if opts.verify else group_component(docs, opts)
+
+
 # -- 6. site statistics -------------------------------------------------------------------------
 
 
@@ -939,7 +1093,7 @@ def numbered(
 
 def _sketch_batch(args: tuple[list[tuple[int, Document]], FingerprintParams]) -> list[Sketch]:
     batch, params = args
-    return [sketch(d, k, params) for k, d in batch]
+    return sketch_many(batch, params)
 
 
 def _verify_batch(
@@ -950,7 +1104,7 @@ def _verify_batch(
     jobs, opts = args
     out: list[EncodedCluster] = []
     for docs, edges in jobs:
-        out.extend(EncodedCluster.of(c) for c in verify_component(docs, edges, opts))
+        out.extend(EncodedCluster.of(c) for c in cluster_component(docs, edges, opts))
     return out
 
 
@@ -995,13 +1149,16 @@ class _TextSpill:
 
 
 def candidate_docs(
-    table: SketchTable, comp: Component, text: Callable[[int], tuple[str, str | None]]
+    table: SketchTable,
+    comp: Component,
+    text: Callable[[int], tuple[str, str | None]] | None,
 ) -> list[CandidateDoc]:
-    """The documents of ``comp`` with their texts and titles (``text(key)``)."""
+    """The documents of ``comp`` with their texts and titles (``text(key)``; empty
+    without ``text``)."""
     out = []
     for r in comp.rows:
         key = int(table.keys[r])
-        body, title = text(key)
+        body, title = text(key) if text is not None else ("", None)
         out.append(
             CandidateDoc(
                 key=key,
@@ -1024,7 +1181,7 @@ def find_candidates(
         table.band_keys,
         table.signatures,
         table.has_bands,
-        min_jaccard=opts.min_jaccard,
+        min_jaccard=opts.jaccard_bar,
         max_bucket=opts.max_bucket,
     )
     comps = plan(cands, len(table))
@@ -1114,6 +1271,15 @@ def cluster_documents(
             batch: list[tuple[list[CandidateDoc], tuple[tuple[int, int], ...]]] = []
             size = 0
             for c in comps:
+                if not opts.verify and not needs_text([table.dates[r] for r in c.rows], opts):
+                    # Triage without texts: grouped here, no task to send.
+                    done = 0
+                    for cl in group_component(candidate_docs(table, c, None), opts):
+                        sink.add(cl)
+                        done += len(cl.members)
+                    if progress:
+                        progress("verify", done)
+                    continue
                 batch.append((candidate_docs(table, c, texts.get), c.edges))
                 size += len(c.rows)
                 if size >= opts.batch_size:

@@ -11,6 +11,11 @@ Same stages, same functions, same clusters (ids, members, roots) as the local ru
            -> groupby(component).map_groups(verify_component) (in parallel)
            -> cluster records streamed to the driver, numbered in input order of roots.
 
+Triage (``verify=False``): components whose texts are not needed
+(:func:`unspin.cluster.needs_text`: every member dated, no archive) are grouped on the
+driver from the sketch columns; the others go through the same groupby, with
+:func:`unspin.cluster.group_component` instead of alignment.
+
 ``ray.init(address=...)`` joins a running cluster (inputs and the archive must be
 readable from every node, and unspin installed there); without an address a local Ray
 starts with one CPU per worker. Ray is optional: ``pip install 'unspin[ray]'``.
@@ -37,9 +42,12 @@ from unspin.cluster import (
     Sketch,
     SketchTable,
     Skipped,
+    candidate_docs,
+    cluster_component,
     find_candidates,
+    group_component,
+    needs_text,
     sketch,
-    verify_component,
 )
 from unspin.document import Document
 from unspin.errors import UnspinError
@@ -174,7 +182,7 @@ def tag_batch(batch: Any, plan_ref: Any) -> Any:
 
 
 def verify_group(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
-    """:func:`unspin.cluster.verify_component` over the documents of one component."""
+    """:func:`unspin.cluster.cluster_component` over the documents of one component."""
     rows = sorted(group.to_pylist(), key=lambda r: r["key"])
     out: list[dict[str, Any]] = []
     if rows:
@@ -191,7 +199,7 @@ def verify_group(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
             )
             for r in rows
         ]
-        for c in verify_component(docs, edges, options):
+        for c in cluster_component(docs, edges, options):
             out.append({"root_key": c.root.key, "record": json.dumps(c.to_dict(0))})
     return _rows_table(out, ("root_key", "record"))
 
@@ -287,6 +295,19 @@ def cluster_inputs_ray(
         comps, stats = find_candidates(table, opts)
         sink = ClusterSink()
         sink.timings.update(sketch=t1 - t0, candidates=sink.started - t1)
+        if not opts.verify:  # triage: components needing no text are grouped here
+            kept = []
+            for c in comps:
+                if needs_text([table.dates[r] for r in c.rows], opts):
+                    kept.append(c)
+                    continue
+                done = 0
+                for cl in group_component(candidate_docs(table, c, None), opts):
+                    sink.add(cl)
+                    done += len(cl.members)
+                if progress:
+                    progress("verify", done)
+            comps = kept
         if comps:
             comp_of = {int(table.keys[r]): n for n, c in enumerate(comps) for r in c.rows}
             plan_ref = ray.put({"comp_of": comp_of, "edges": [c.edges for c in comps]})
