@@ -261,9 +261,11 @@ def test_batched_sketches_equal_fingerprint_signatures() -> None:
         assert s.band_keys.tolist() == (band_keys(sig, params) if items else [])
 
 
-def test_archive_attaches_known_sources(archive: Archive) -> None:
+@pytest.mark.parametrize("verify", [True, False])
+def test_archive_attaches_known_sources(archive: Archive, verify: bool) -> None:
     spins = [d for d in crawl() if d.id.startswith("farm-")]
-    recs = records(cluster_documents(spins, ClusterOptions(workers=1, archive=str(archive.path))))
+    opts = ClusterOptions(workers=1, archive=str(archive.path), verify=verify)
+    recs = records(cluster_documents(spins, opts))
     assert len(recs) == 3
     for r in recs:
         assert r["sources"][0]["id"] == r["root"].split("/", 1)[1]

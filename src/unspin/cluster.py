@@ -56,6 +56,7 @@ import os
 import re
 import signal
 import tempfile
+import threading
 import time
 from array import array
 from bisect import bisect_left
@@ -839,25 +840,35 @@ def needs_text(dates: Sequence[str | None], options: ClusterOptions) -> bool:
     return options.frequency and not all(parse_date(d) is not None for d in dates)
 
 
+def plainness(text: str) -> float | None:
+    """What :func:`group_component` ranks undated members by (higher: plainer), or None
+    without wordfreq."""
+    freqs = _frequencies()
+    return _plain_text(text, freqs) if freqs is not None else None
+
+
 def group_component(
-    docs: Sequence[CandidateDoc], options: ClusterOptions | None = None
+    docs: Sequence[CandidateDoc],
+    options: ClusterOptions | None = None,
+    plains: Sequence[float | None] | None = None,
 ) -> list[Cluster]:
     """Triage: the documents of one candidate component (ordered by key) as one cluster,
     without alignment. The root is the earliest member when all have dates; else the
     one whose words are the most common English (wordfreq, if installed; needs the
-    texts, see :func:`needs_text`); else the first. Ties by input order. Members carry
-    no scores and no substitutions."""
+    texts, see :func:`needs_text`, or their :func:`plainness` as ``plains``); else the
+    first. Ties by input order. Members carry no scores and no substitutions."""
     opts = options or ClusterOptions()
     if len(docs) < 2:
         return []
     dates = [parse_date(d.date) for d in docs]
     known = [d for d in dates if d is not None]
-    freqs = _frequencies() if opts.frequency and len(known) < len(docs) else None
+    if len(known) < len(docs) and opts.frequency and plains is None:
+        plains = [plainness(d.text) for d in docs]
     if len(known) == len(docs):
         root, root_by = min(range(len(docs)), key=lambda i: (known[i], i)), "date"
-    elif freqs is not None:
-        plains = [-_plain_text(d.text, freqs) for d in docs]
-        root, root_by = min(range(len(docs)), key=lambda i: (plains[i], i)), "frequency"
+    elif opts.frequency and plains is not None and None not in plains:
+        ranks = [-(p or 0.0) for p in plains]
+        root, root_by = min(range(len(docs)), key=lambda i: (ranks[i], i)), "frequency"
     else:
         root, root_by = 0, "first"
     members = [_member(docs[root])]
@@ -1250,6 +1261,10 @@ def cluster_documents(
         if workers > 1:
             ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
             pool = ctx.Pool(workers, initializer=_init_worker)
+        if not opts.verify and opts.frequency:
+            # Triage groups in this process (light work, cheaper than sending tasks): the
+            # word frequencies load while the workers sketch.
+            threading.Thread(target=_frequencies, daemon=True).start()
         batches = ((b, opts.params) for b in batched(docs(), max(1, opts.batch_size)))
         for sketches in _windowed(pool, _sketch_batch, batches, 4 * workers):
             for s in sketches:
@@ -1288,7 +1303,8 @@ def cluster_documents(
             if batch:
                 yield batch, opts
 
-        for clusters in _windowed(pool, _verify_batch, jobs(), 4 * workers):
+        stage_pool = pool if opts.verify else None
+        for clusters in _windowed(stage_pool, _verify_batch, jobs(), 4 * workers):
             done = 0
             for c in clusters:
                 sink.add_encoded(c)

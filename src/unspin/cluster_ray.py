@@ -11,10 +11,10 @@ Same stages, same functions, same clusters (ids, members, roots) as the local ru
            -> groupby(component).map_groups(verify_component) (in parallel)
            -> cluster records streamed to the driver, numbered in input order of roots.
 
-Triage (``verify=False``): components whose texts are not needed
-(:func:`unspin.cluster.needs_text`: every member dated, no archive) are grouped on the
-driver from the sketch columns; the others go through the same groupby, with
-:func:`unspin.cluster.group_component` instead of alignment.
+Triage (``verify=False``): components are grouped on the driver from the sketch columns
+(:func:`unspin.cluster.group_component`); members of components without a date for
+every member get their :func:`unspin.cluster.plainness` from a map over the documents.
+With an archive, components go through the groupby instead (the root is traced there).
 
 ``ray.init(address=...)`` joins a running cluster (inputs and the archive must be
 readable from every node, and unspin installed there); without an address a local Ray
@@ -47,6 +47,7 @@ from unspin.cluster import (
     find_candidates,
     group_component,
     needs_text,
+    plainness,
     sketch,
 )
 from unspin.document import Document
@@ -204,6 +205,23 @@ def verify_group(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
     return _rows_table(out, ("root_key", "record"))
 
 
+def plain_batch(batch: Any, keys_ref: Any) -> Any:
+    """:func:`unspin.cluster.plainness` of the documents of ``batch`` whose keys are in
+    the set behind ``keys_ref`` (triage: undated candidate documents)."""
+    import pyarrow as pa
+
+    need: set[int] = _plan(keys_ref)
+    keys = batch.column("key").to_pylist()
+    take = [i for i, k in enumerate(keys) if k in need]
+    texts = batch.column("text").take(take).to_pylist()
+    return pa.table(
+        {
+            "key": pa.array([keys[i] for i in take], type=pa.int64()),
+            "plain": pa.array([plainness(t) for t in texts], type=pa.float64()),
+        }
+    )
+
+
 def _quiet_data(ray: Any, progress_bars: bool) -> None:
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     ctx = ray.data.DataContext.get_current()
@@ -295,19 +313,39 @@ def cluster_inputs_ray(
         comps, stats = find_candidates(table, opts)
         sink = ClusterSink()
         sink.timings.update(sketch=t1 - t0, candidates=sink.started - t1)
-        if not opts.verify:  # triage: components needing no text are grouped here
-            kept = []
+        if not opts.verify and not opts.archive:
+            # Triage groups on the driver; undated members' plainness comes from a map
+            # over the documents (no shuffle).
+            need = {
+                int(table.keys[r])
+                for c in comps
+                if needs_text([table.dates[r] for r in c.rows], opts)
+                for r in c.rows
+            }
+            plains: dict[int, float | None] = {}
+            if need:
+                keys_ref = ray.put(need)
+                mapped = ds.select_columns(["key", "text"]).map_batches(
+                    plain_batch, batch_format="pyarrow", fn_kwargs={"keys_ref": keys_ref}
+                )
+                for batch in mapped.iter_batches(batch_size=4096, batch_format="pyarrow"):
+                    plains.update(
+                        zip(
+                            batch.column("key").to_pylist(),
+                            batch.column("plain").to_pylist(),
+                            strict=True,
+                        )
+                    )
             for c in comps:
-                if needs_text([table.dates[r] for r in c.rows], opts):
-                    kept.append(c)
-                    continue
+                docs = candidate_docs(table, c, None)
                 done = 0
-                for cl in group_component(candidate_docs(table, c, None), opts):
+                got = [plains[d.key] for d in docs] if docs[0].key in plains else None
+                for cl in group_component(docs, opts, got):
                     sink.add(cl)
                     done += len(cl.members)
                 if progress:
                     progress("verify", done)
-            comps = kept
+            comps = []
         if comps:
             comp_of = {int(table.keys[r]): n for n, c in enumerate(comps) for r in c.rows}
             plan_ref = ray.put({"comp_of": comp_of, "edges": [c.edges for c in comps]})
