@@ -14,6 +14,14 @@ Truth: one group per original and its copies. Scores: adjusted Rand index (ARI),
 pairwise precision/recall, root accuracy, substitution precision/recall against the
 spinner's own record of changes.
 
+Modes, in the same process and the same run: `unspin cluster` (verified: alignment and
+substitutions), `unspin cluster --no-verify` (triage: LSH candidates kept at
+TRIAGE_MIN_JACCARD, no alignment), and the baseline.
+
+`--sweep-jaccard` instead prints ARI and pairwise precision/recall of triage groups per
+estimated-Jaccard threshold (how TRIAGE_MIN_JACCARD was chosen, on `--seed 7`: not the
+crawl the bench reports).
+
 Baseline, in the same process: datasketch MinHash (128 permutations) of word 5-gram
 sets, MinHashLSH at threshold 0.7, groups by union-find, timed end to end (tokenising
 included), one process as it is usually run. unspin runs with 2 worker processes.
@@ -27,7 +35,8 @@ has the same campaign structure and statistics, and replicas do not copy one ano
 replica a near-copy of its template: one campaign.)
 
 Run: `make bench-cluster` or
-`python bench/cluster_bench.py --data ../shared/data [--sizes 10000,40000,100000] [--no-ray]`.
+`python bench/cluster_bench.py --data ../shared/data [--sizes 10000,40000,100000] [--no-ray]`,
+`python bench/cluster_bench.py --data ../shared/data --seed 7 --sweep-jaccard`.
 """
 
 from __future__ import annotations
@@ -55,7 +64,17 @@ from spinner import Spinner, Spun, Thesaurus, load_thesaurus
 from trace_bench import category, load_articles, names, shingles5
 
 from unspin import Document
-from unspin.cluster import ClusterOptions, UnionFind, cluster_documents, cluster_inputs
+from unspin.cluster import (
+    TRIAGE_MIN_JACCARD,
+    ClusterOptions,
+    SketchTable,
+    UnionFind,
+    candidate_pairs,
+    cluster_documents,
+    cluster_inputs,
+    sketch_many,
+)
+from unspin.fingerprint import FingerprintParams
 from unspin.function_words import FUNCTION_WORDS
 
 HERE = Path(__file__).resolve().parent
@@ -307,8 +326,8 @@ def run_one(path: Path, mode: str, workers: int, out: Path | None) -> dict[str, 
     else:
         from unspin.cluster import write_result
 
-        opts = ClusterOptions(workers=workers)
-        if mode == "ray":
+        opts = ClusterOptions(workers=workers, verify=not mode.endswith("-noverify"))
+        if mode.startswith("ray"):
             from unspin.cluster_ray import cluster_inputs_ray, start_ray
 
             start_ray(num_cpus=workers)
@@ -389,6 +408,57 @@ def substitution_scores(
     }
 
 
+def root_scores(id_truth: dict[str, str], records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Share of clusters holding their original whose root is that original, overall and
+    by what decided the root."""
+    ok = n = 0
+    by_how: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in records:
+        groups = Counter(id_truth[m] for m in r["members"])
+        main_group = groups.most_common(1)[0][0]
+        if main_group in r["members"]:  # the original is in the cluster
+            n += 1
+            ok += r["root"] == main_group
+            by_how[r["root_by"]][0] += r["root"] == main_group
+            by_how[r["root_by"]][1] += 1
+    return {
+        "root_accuracy": ok / n if n else 0.0,
+        "roots_judged": n,
+        "root_accuracy_by": {k: {"accuracy": a / m, "clusters": m} for k, (a, m) in by_how.items()},
+    }
+
+
+def jaccard_sweep(docs: Sequence[Document], truth: Sequence[str]) -> None:
+    """Triage groups (candidate pairs at or above a threshold, union-find) per threshold."""
+    params = FingerprintParams()
+    table = SketchTable(params)
+    for k in range(0, len(docs), 64):
+        for s in sketch_many(list(enumerate(docs[k : k + 64], k)), params):
+            table.add(s)
+    table.finish()
+    cands = candidate_pairs(table.band_keys, table.signatures, table.has_bands, min_jaccard=0.0)
+    best = []
+    for step in range(4, 25):
+        th = step * 0.025
+        uf = UnionFind(len(table))
+        for (a, b), j in zip(cands.pairs.tolist(), cands.jaccard.tolist(), strict=True):
+            if j >= th:
+                uf.union(a, b)
+        sc = pair_scores(truth, [f"g{uf.find(i)}" for i in range(len(table))])
+        best.append((sc["ari"], th))
+        print(
+            f"min Jaccard {th:.3f}: ARI {sc['ari']:.5f}, pairwise precision "
+            f"{sc['pair_precision']:.5f} recall {sc['pair_recall']:.5f}",
+            flush=True,
+        )
+    top = max(a for a, _ in best)
+    plateau = [th for a, th in best if a == top]
+    print(
+        f"best ARI {top:.5f} from {min(plateau):.3f} to {max(plateau):.3f} (midpoint "
+        f"{(min(plateau) + max(plateau)) / 2:.3f}); TRIAGE_MIN_JACCARD is {TRIAGE_MIN_JACCARD}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -399,6 +469,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sizes", default="10000,40000,100000", help="scaling sizes; '' for none")
     ap.add_argument("--no-ray", action="store_true")
+    ap.add_argument("--sweep-jaccard", action="store_true", help="triage threshold sweep only")
     ap.add_argument("--out", type=Path, default=HERE / "out")
     ap.add_argument("--run-one", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="local", help=argparse.SUPPRESS)
@@ -417,49 +488,41 @@ def main() -> None:
     docs = [it.doc for it in items]
     ids = [d.id for d in docs]
     truth = [it.truth for it in items]
+    if args.sweep_jaccard:
+        jaccard_sweep(docs, truth)
+        return
     result: dict[str, Any] = {"crawl": info, "workers": args.workers}
 
-    # unspin, in this process (2 worker processes), from documents in memory.
-    cpu = cpu_seconds()
-    t = time.perf_counter()
-    with cluster_documents(docs, ClusterOptions(workers=args.workers)) as res:
-        ours_s = time.perf_counter() - t
-        ours_cpu = cpu_seconds() - cpu  # the workers are reaped when the run ends
-        records = list(res.records())
-        stats = res.stats
-        timings = res.timings
-        sites = [s.to_dict() for s in res.sites]
-    pred = labels_from_records(ids, records)
-    ours = pair_scores(truth, pred)
+    # Both modes and the baseline, in this process, one after the other.
     id_truth = dict(zip(ids, truth, strict=True))
-    roots_ok = roots_n = 0
-    by_how: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for r in records:
-        groups = Counter(id_truth[m] for m in r["members"])
-        main_group = groups.most_common(1)[0][0]
-        if main_group in r["members"]:  # the original is in the cluster
-            roots_n += 1
-            roots_ok += r["root"] == main_group
-            by_how[r["root_by"]][0] += r["root"] == main_group
-            by_how[r["root_by"]][1] += 1
     look = {it.doc.id for it in items if it.lookalike}
-    look_merged = sum(1 for r in records for m in r["members"] if m in look)
-    ours.update(
-        seconds=ours_s,
-        docs_per_s=len(docs) / ours_s,
-        cpu_seconds=ours_cpu,
-        clusters=len(records),
-        root_accuracy=roots_ok / roots_n if roots_n else 0.0,
-        roots_judged=roots_n,
-        root_accuracy_by={k: {"accuracy": ok / n, "clusters": n} for k, (ok, n) in by_how.items()},
-        lookalikes_in_clusters=look_merged,
-        substitutions=substitution_scores(items, records),
-        stats=stats,
-        timings=timings,
-    )
-    result["unspin"] = ours
-    result["top_sites"] = sites[:8]
-    print(f"unspin: {json.dumps({k: v for k, v in ours.items() if k != 'stats'})}", flush=True)
+    for name, verify in (("unspin", True), ("unspin_no_verify", False)):
+        cpu = cpu_seconds()
+        t = time.perf_counter()
+        with cluster_documents(docs, ClusterOptions(workers=args.workers, verify=verify)) as res:
+            ours_s = time.perf_counter() - t
+            ours_cpu = cpu_seconds() - cpu  # the workers are reaped when the run ends
+            records = list(res.records())
+            stats = res.stats
+            timings = res.timings
+            sites = [s.to_dict() for s in res.sites]
+        ours = pair_scores(truth, labels_from_records(ids, records))
+        ours.update(
+            seconds=ours_s,
+            docs_per_s=len(docs) / ours_s,
+            cpu_seconds=ours_cpu,
+            clusters=len(records),
+            **root_scores(id_truth, records),
+            lookalikes_in_clusters=sum(1 for r in records for m in r["members"] if m in look),
+            substitutions=substitution_scores(items, records),
+            stats=stats,
+            timings=timings,
+        )
+        result[name] = ours
+        if verify:
+            result["top_sites"] = sites[:8]
+        shown = {k: v for k, v in ours.items() if k != "stats"}
+        print(f"{name}: {json.dumps(shown)}", flush=True)
 
     # Baseline, same process, end to end.
     cpu = cpu_seconds()
@@ -473,31 +536,40 @@ def main() -> None:
     base["ari_at"] = {str(k): pair_scores(truth, v)["ari"] for k, v in sweep.items()}
     base["ari_at"]["0.7"] = base["ari"]
     result["datasketch"] = base
-    result["speed_ratio"] = ours["docs_per_s"] / base["docs_per_s"]
-    # CPU time is steadier than wall time on a shared machine: what the same work would
-    # take on two idle cores, against one core for the baseline.
-    result["cpu_ratio"] = base_cpu / ours_cpu
-    result["two_idle_cores_ratio"] = 2 * base_cpu / ours_cpu
     print(f"datasketch: {json.dumps(base)}", flush=True)
-    print(
-        f"throughput unspin/datasketch: {result['speed_ratio']:.2f}x wall; CPU seconds "
-        f"{ours_cpu:.1f} vs {base_cpu:.1f} (two idle cores: "
-        f"{result['two_idle_cores_ratio']:.2f}x)",
-        flush=True,
-    )
+    for name in ("unspin", "unspin_no_verify"):
+        ours = result[name]
+        # CPU time is steadier than wall time on a shared machine: what the same work
+        # would take on two idle cores, against one core for the baseline.
+        ours["speed_ratio"] = ours["docs_per_s"] / base["docs_per_s"]
+        ours["cpu_ratio"] = base_cpu / ours["cpu_seconds"]
+        ours["two_idle_cores_ratio"] = 2 * base_cpu / ours["cpu_seconds"]
+        print(
+            f"{name}/datasketch: {ours['speed_ratio']:.2f}x wall ({ours['docs_per_s']:.0f} vs "
+            f"{base['docs_per_s']:.0f} docs/s); CPU seconds {ours['cpu_seconds']:.1f} vs "
+            f"{base_cpu:.1f} (two idle cores: {ours['two_idle_cores_ratio']:.2f}x); ARI "
+            f"{ours['ari']:.5f} vs {base['ari']:.5f}; pairwise P/R {ours['pair_precision']:.5f}"
+            f" / {ours['pair_recall']:.5f} vs {base['pair_precision']:.5f} / "
+            f"{base['pair_recall']:.5f}",
+            flush=True,
+        )
+    result["speed_ratio"] = result["unspin"]["speed_ratio"]
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
         base_path = tmpd / "crawl.jsonl"
         write_jsonl(base_path, docs)
         # From JSONL in fresh processes: local and Ray local, same output?
-        local_out, ray_out = tmpd / "local.jsonl", tmpd / "ray.jsonl"
-        runs: dict[str, Any] = {"local": in_subprocess(base_path, "local", args.workers, local_out)}
-        print(f"local from JSONL: {json.dumps(runs['local'])}", flush=True)
-        if not args.no_ray:
-            runs["ray"] = in_subprocess(base_path, "ray", args.workers, ray_out)
-            runs["ray"]["identical_to_local"] = local_out.read_bytes() == ray_out.read_bytes()
-            print(f"ray local from JSONL: {json.dumps(runs['ray'])}", flush=True)
+        runs: dict[str, Any] = {}
+        for suffix in ("", "-noverify"):
+            local, ray = f"local{suffix}", f"ray{suffix}"
+            local_out, ray_out = tmpd / f"{local}.jsonl", tmpd / f"{ray}.jsonl"
+            runs[local] = in_subprocess(base_path, local, args.workers, local_out)
+            print(f"{local} from JSONL: {json.dumps(runs[local])}", flush=True)
+            if not args.no_ray:
+                runs[ray] = in_subprocess(base_path, ray, args.workers, ray_out)
+                runs[ray]["identical_to_local"] = local_out.read_bytes() == ray_out.read_bytes()
+                print(f"{ray} (Ray local) from JSONL: {json.dumps(runs[ray])}", flush=True)
         result["from_jsonl"] = runs
 
         scaling = []
@@ -511,6 +583,12 @@ def main() -> None:
             recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
             sids = [d.id for d, _ in pairs]
             row["ari"] = pair_scores([t for _, t in pairs], labels_from_records(sids, recs))["ari"]
+            fast = in_subprocess(path, "local-noverify", args.workers, out)
+            recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+            fast_labels = labels_from_records(sids, recs)
+            row["no_verify_seconds"] = fast["seconds"]
+            row["no_verify_peak_rss_mb"] = fast["peak_rss_mb"]
+            row["no_verify_ari"] = pair_scores([t for _, t in pairs], fast_labels)["ari"]
             brow = in_subprocess(path, "baseline", 1, None)
             row["baseline_seconds"] = brow["seconds"]
             row["baseline_docs_per_s"] = brow["docs_per_s"]

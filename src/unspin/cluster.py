@@ -39,7 +39,8 @@ no alignment: members carry no scores and no substitutions, and each record says
 ``"verified": false``. Root: the earliest member when every member has a date; else the
 one whose words (a regex pass over the whole text, stray lines included) are the most
 common English (wordfreq); else the first in input order. Texts are read back only for
-components that need them (undated members, or ``archive``).
+components that need them (undated members, or ``archive``). Sketching still runs in the
+worker processes; grouping is light and runs in the main process.
 
 Documents are numbered by input position (``key``); a repeated id keeps its first
 document and the others are reported as skipped.
@@ -1216,7 +1217,7 @@ def cluster_documents(
     on_skip: Callable[[Skipped], None] | None = None,
 ) -> ClusterResult:
     """Cluster documents on this machine: sketching and verification in
-    ``options.workers`` processes, everything else in this one.
+    ``options.workers`` processes, everything else (triage grouping too) in this one.
 
     ``items`` are documents or read problems, or ``(key, item)`` pairs as
     :func:`numbered` yields them (keys order the input: use them to get the same cluster
