@@ -13,46 +13,46 @@ mythes-en-us installed); re-fit with `--analyse`, which prints the values as
 MAX_SUSPECT_SHARE = 0.5
 # Share of the unigram log-frequency difference removed from a candidate's gain (1 would
 # be pointwise mutual information; 0 the raw language-model preference).
-FREQ_DISCOUNT = 0.25
+FREQ_DISCOUNT = 0.5
 # The same discount for ranking a flagged word's suggestions (fitted for restoration).
 RANK_DISCOUNT = 0.0
 # First stage: logistic model of P(substituted) for one suspect over
 # detect.word_features().
-WORD_BIAS = -5.3507
+WORD_BIAS = -4.4708
 WORD_WEIGHTS: dict[str, float] = {
-    "surprisal": 0.1262,
-    "best_adjusted_gain": 0.0664,
-    "best_gain": 0.0562,
-    "zipf_written": 0.2683,
-    "zipf_best": 0.275,
-    "phrase": 0.821,
-    "pre_gain": 0.1943,
-    "prior_best": -0.7478,
-    "second_gain": 0.0354,
+    "surprisal": 0.0964,
+    "best_adjusted_gain": 0.0722,
+    "best_gain": 0.0569,
+    "zipf_written": 0.2224,
+    "zipf_best": 0.2927,
+    "phrase": 0.2072,
+    "pre_gain": 0.2107,
+    "prior_best": -1.2391,
+    "second_gain": 0.0447,
 }
 # Second stage: the same features plus "doc_logit", the log-odds of the document's mean
 # first-stage probability; and the probability from which a suspect is flagged.
-STACK_BIAS = -3.2332
+STACK_BIAS = -2.6757
 STACK_WEIGHTS: dict[str, float] = {
-    "surprisal": 0.1042,
-    "best_adjusted_gain": 0.0619,
-    "best_gain": 0.0518,
-    "zipf_written": 0.2635,
-    "zipf_best": 0.2181,
-    "phrase": 0.858,
-    "pre_gain": 0.1579,
-    "prior_best": -0.7174,
-    "second_gain": 0.0267,
-    "doc_logit": 2.0073,
+    "surprisal": 0.0761,
+    "best_adjusted_gain": 0.0696,
+    "best_gain": 0.0545,
+    "zipf_written": 0.2115,
+    "zipf_best": 0.2618,
+    "phrase": 0.3527,
+    "pre_gain": 0.1689,
+    "prior_best": -1.1153,
+    "second_gain": 0.034,
+    "doc_logit": 1.9044,
 }
-MIN_WORD_PROB = 0.63
+MIN_WORD_PROB = 0.55
 # Logistic model of P(spun) over detect.features().
-SCORE_BIAS = -7.4591
+SCORE_BIAS = -7.1676
 SCORE_WEIGHTS: dict[str, float] = {
-    "doc_prior": 4.5692,
-    "top_mean": 9.5852,
-    "prob_sum_rate": 9.1766,
-    "strong_rate": 11.7687,
+    "doc_prior": 4.2961,
+    "top_mean": 9.2801,
+    "prob_sum_rate": 8.1269,
+    "strong_rate": 13.1843,
 }
 # Documents whose spin score reaches this are called spun.
 SPUN_THRESHOLD = 0.5
