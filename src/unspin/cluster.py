@@ -87,6 +87,7 @@ from unspin.archive import Archive, batched
 from unspin.clean import find_strays
 from unspin.document import Document
 from unspin.fingerprint import SCHEME, FingerprintParams, band_keys, skeleton_shingles
+from unspin.lexicon import word_frequencies
 from unspin.readers import ReadOptions, ReadProblem, read_inputs
 from unspin.report import Source
 from unspin.segment import NUMBER, WORD, Analysis, analyze
@@ -812,17 +813,6 @@ def _member(
 _LETTERS = re.compile(r"[a-z]+")  # on lowercased text: English words
 
 
-@functools.cache
-def _frequencies() -> dict[str, float] | None:
-    """wordfreq's English word frequencies (one table, ~0.1 s to load: cheaper than a
-    Zipf lookup per new word), or None without wordfreq."""
-    try:
-        from wordfreq import get_frequency_dict
-    except ImportError:
-        return None
-    return get_frequency_dict("en")
-
-
 def _plain_text(text: str, freqs: dict[str, float]) -> float:
     """Mean Zipf frequency of the words of ``text`` (ASCII letters, one regex pass, no
     analysis, stray lines included; unknown words 0): a cheap :func:`_plainness`."""
@@ -844,7 +834,7 @@ def needs_text(dates: Sequence[str | None], options: ClusterOptions) -> bool:
 def plainness(text: str) -> float | None:
     """What :func:`group_component` ranks undated members by (higher: plainer), or None
     without wordfreq."""
-    freqs = _frequencies()
+    freqs = word_frequencies()
     return _plain_text(text, freqs) if freqs is not None else None
 
 
@@ -1265,7 +1255,7 @@ def cluster_documents(
         if not opts.verify and opts.frequency:
             # Triage groups in this process (light work, cheaper than sending tasks): the
             # word frequencies load while the workers sketch.
-            threading.Thread(target=_frequencies, daemon=True).start()
+            threading.Thread(target=word_frequencies, daemon=True).start()
         batches = ((b, opts.params) for b in batched(docs(), max(1, opts.batch_size)))
         for sketches in _windowed(pool, _sketch_batch, batches, 4 * workers):
             for s in sketches:

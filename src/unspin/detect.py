@@ -136,11 +136,17 @@ def _spans(a: Analysis, content: list[int], lexicon: Lexicon) -> list[tuple[int,
     return out
 
 
-def _as_written(a: Analysis, start: int, word: str, sent_start: bool) -> str:
-    """``word`` as it would appear at token ``start``: capitalised like the written word,
-    led by a space unless it opens the sentence (how the tokenizer will see it)."""
+def _cased(a: Analysis, start: int, word: str) -> str:
+    """``word`` capitalised like the written word at token ``start``."""
     if a.capitalised[start] and word[:1].islower():
-        word = word[0].upper() + word[1:]
+        return word[0].upper() + word[1:]
+    return word
+
+
+def _as_written(a: Analysis, start: int, word: str, sent_start: bool) -> str:
+    """``word`` as it would appear at token ``start``: cased like the written word, led
+    by a space unless it opens the sentence (how the tokenizer will see it)."""
+    word = _cased(a, start, word)
     return word if sent_start else " " + word
 
 
@@ -150,9 +156,9 @@ def _suspects(
     scorer: Scorer,
     lexicon: Lexicon,
     k: int,
-) -> tuple[list[_Suspect], dict[int, float]]:
+) -> list[_Suspect]:
     """Spans whose candidates the left context prefers, each with its best ``k``
-    candidates, most suspicious first; and every word's surprisal.
+    candidates, most suspicious first.
 
     The first LM pass gives, for free, the distribution over the next token in front of
     each span: a candidate whose first token the model expects more than the written
@@ -193,7 +199,7 @@ def _suspects(
         )
     out.sort(key=lambda x: -x.pre_gain)
     cap = max(8, math.ceil(calibration.MAX_SUSPECT_SHARE * len(content)))
-    return out[:cap], surprisal
+    return out[:cap]
 
 
 def _window(a: Analysis, s: _Suspect, replacement: str) -> tuple[str, str]:
@@ -206,9 +212,7 @@ def _window(a: Analysis, s: _Suspect, replacement: str) -> tuple[str, str]:
     after = [k for k in range(s.end, sent[1]) if a.kinds[k] == WORD][:_RIGHT_WORDS]
     right_end = a.spans[after[-1]][1] if after else a.spans[s.end - 1][1]
     right = text[a.spans[s.end - 1][1] : right_end]
-    if a.capitalised[s.start] and replacement[:1].islower():
-        replacement = replacement[0].upper() + replacement[1:]
-    return left, (" " if left else "") + replacement + right
+    return left, (" " if left else "") + _cased(a, s.start, replacement) + right
 
 
 @dataclass(frozen=True)
@@ -242,7 +246,7 @@ def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 6)
     content = _content_positions(a)
     if not content:
         return []
-    suspects, _ = _suspects(a, content, scorer, lexicon, k)
+    suspects = _suspects(a, content, scorer, lexicon, k)
     pairs: list[tuple[str, str]] = []
     for s in suspects:
         for text in (a.norm.text[a.spans[s.start][0] : a.spans[s.end - 1][1]], *s.candidates):

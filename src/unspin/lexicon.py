@@ -106,12 +106,6 @@ class Glove:
         self.words = words
         self.index = {w: i for i, w in enumerate(words)}
 
-    def similarity(self, a: str, b: str) -> float:
-        ia, ib = self.index.get(a), self.index.get(b)
-        if ia is None or ib is None:
-            return 0.0
-        return float(self.vectors[ia] @ self.vectors[ib])
-
     def similarities(self, word: str, others: list[str]) -> np.ndarray:
         """Cosine of ``word`` with each of ``others`` (0 where either is unknown)."""
         out = np.zeros(len(others), dtype=np.float64)
@@ -206,7 +200,7 @@ class Lexicon:
         """Zipf frequency (log10 per billion words) of a word or phrase."""
         low = word.lower()
         if " " not in low and "-" not in low:
-            f = _frequencies().get(low)
+            f = (word_frequencies() or {}).get(low)
             return round(math.log10(f) + 9, 2) if f else 0.0
         from wordfreq import zipf_frequency
 
@@ -284,7 +278,7 @@ class Lexicon:
             wide.append(opts)
         out: dict[str, Candidate] = {}
         for first in wide[0]:
-            for expr in self._expressions().get(first, ()):
+            for expr in self._expressions.get(first, ()):
                 if len(expr) == len(words) and all(x in o for x, o in zip(expr, wide, strict=True)):
                     text = " ".join(expr)
                     if text != phrase:
@@ -299,17 +293,14 @@ class Lexicon:
         return sorted(out.values(), key=lambda c: -c.prior)[:k]
 
     @functools.cached_property
-    def _expression_index(self) -> dict[str, list[tuple[str, ...]]]:
+    def _expressions(self) -> dict[str, list[tuple[str, ...]]]:
+        """Multi-word headwords by their first word."""
         index: dict[str, list[tuple[str, ...]]] = {}
         for h in self.heads:
             if " " in h:
                 parts = tuple(h.split(" "))
                 index.setdefault(parts[0], []).append(parts)
         return index
-
-    def _expressions(self) -> dict[str, list[tuple[str, ...]]]:
-        """Multi-word headwords by their first word."""
-        return self._expression_index
 
 
 def _same_stem(a: str, b: str) -> bool:
@@ -319,12 +310,11 @@ def _same_stem(a: str, b: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _frequencies() -> dict[str, float]:
-    from wordfreq import get_frequency_dict
-
-    return dict(get_frequency_dict("en", wordlist="large"))
-
-
-@lru_cache(maxsize=1)
-def default_lexicon() -> Lexicon:
-    return Lexicon()
+def word_frequencies() -> dict[str, float] | None:
+    """wordfreq's English word frequencies, one table (~0.1 s to load; a lookup is far
+    cheaper than wordfreq's per-word call), or None without wordfreq."""
+    try:
+        from wordfreq import get_frequency_dict
+    except ImportError:
+        return None
+    return get_frequency_dict("en", wordlist="large")

@@ -79,7 +79,8 @@ class Scorer:
         self.dtype = resolve_dtype(dtype, self.device)
         self.name = model or DEFAULT_MODEL
         self.tokenizer, self.model = _load(self.name, cache_dir or cache_root())
-        self.model.to(device=self.device, dtype=getattr(torch, self.dtype))
+        self._torch_dtype = getattr(torch, self.dtype)
+        self.model.to(device=self.device, dtype=self._torch_dtype)
         self.model.eval()
         self._first_ids: dict[str, int] = {}
         self._packing: bool | None = None  # decided on first use
@@ -129,13 +130,12 @@ class Scorer:
                 ids[r, : len(seqs[i])] = torch.tensor(seqs[i])
                 mask[r, : len(seqs[i])] = 1
             # (row, position) of each token to score; a token is predicted one step before.
+            firsts = [1 if tail is None else max(1, len(seqs[i]) - tail[i]) for i in idx]
             rr: list[int] = []
             pp: list[int] = []
-            for r, i in enumerate(idx):
-                n = len(seqs[i])
-                first = 1 if tail is None else max(1, n - tail[i])
-                rr.extend([r] * (n - first))
-                pp.extend(range(first, n))
+            for r, (i, first) in enumerate(zip(idx, firsts, strict=True)):
+                rr.extend([r] * (len(seqs[i]) - first))
+                pp.extend(range(first, len(seqs[i])))
             with torch.inference_mode():
                 ids_d, mask_d = ids.to(self.device), mask.to(self.device)
                 hidden = self._hidden(ids_d, mask_d)
@@ -144,9 +144,8 @@ class Scorer:
                 lp = torch.log_softmax(self._head(hidden[sel_r, sel_p - 1]).float(), dim=-1)
                 got = lp.gather(-1, ids_d[sel_r, sel_p].unsqueeze(-1)).squeeze(-1).cpu().numpy()
                 pos = 0
-                for r, i in enumerate(idx):
+                for r, (i, first) in enumerate(zip(idx, firsts, strict=True)):
                     n = len(seqs[i])
-                    first = 1 if tail is None else max(1, n - tail[i])
                     row = np.zeros(n - 1, np.float32)
                     row[first - 1 :] = got[pos : pos + n - first]
                     out[i] = row
@@ -191,8 +190,8 @@ class Scorer:
         ]
 
     def first_token(self, text: str) -> int:
-        """Id of the first token of ``text`` (as it would follow a word: lead with a
-        space), cached."""
+        """Id of the first token of ``text`` (callers lead with a space where the text
+        follows a word), cached."""
         got = self._first_ids.get(text)
         if got is None:
             ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -244,7 +243,7 @@ class Scorer:
                 pos += range(len(left[g[0]]) + 1, len(left[g[0]]) + 1 + len(right[i]))
             packs.append((g, ids, segs, pos))
         packs.sort(key=lambda p: len(p[1]))
-        lowest = torch.finfo(getattr(torch, self.dtype)).min
+        lowest = torch.finfo(self._torch_dtype).min
         for b in range(0, len(packs), self.batch_size):
             batch = packs[b : b + self.batch_size]
             width = max(len(p[1]) for p in batch)
@@ -260,7 +259,7 @@ class Scorer:
             causal = torch.ones(width, width, dtype=torch.bool).tril()[None]
             # A token sees the context and its own continuation; padding sees itself only.
             allowed = causal & (((k == -1) & (q != -2)) | (k == q))
-            mask = torch.zeros(allowed.shape, dtype=getattr(torch, self.dtype))
+            mask = torch.zeros(allowed.shape, dtype=self._torch_dtype)
             mask.masked_fill_(~allowed, lowest)
             with torch.inference_mode():
                 hidden = self._decoder(
