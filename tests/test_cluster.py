@@ -373,19 +373,19 @@ def test_ray_equals_local(local_ray: None, tmp_path: Path) -> None:
 
 
 def test_cluster_alignment_equals_trace_alignment() -> None:
-    # verify_component aligns with cluster._align (sentences coded once per component,
-    # tries that cannot win skipped): it must give align's alignments.
-    from unspin.align import align
-    from unspin.cluster import CandidateDoc, _align, _Codes, _Encoded
+    # verify_component encodes the sentences once per component (one coding for all its
+    # documents): the alignments must be those of align on each pair alone.
+    from unspin.align import Codes, Encoded, align, align_encoded
+    from unspin.cluster import CandidateDoc
 
     docs = crawl()
     an = [CandidateDoc(i, d.id, d.text, title=d.title).analysis() for i, d in enumerate(docs)]
-    codes = _Codes()
-    en = [_Encoded(a, codes) for a in an]
+    codes = Codes()
+    en = [Encoded(a, codes) for a in an]
     for i in range(len(an)):
         for j in range(len(an)):
             if i != j:
-                assert _align(en[i], en[j]) == align(an[i], an[j])
+                assert align_encoded(en[i], en[j]) == align(an[i], an[j])
 
 
 def test_skeleton_keeps_what_spinners_leave() -> None:

@@ -12,10 +12,11 @@ insertion.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, LCSseq
 
 from unspin.segment import PUNCT, Analysis
 
@@ -73,18 +74,38 @@ class Alignment:
         return self.matched_words / self.copy_words if self.copy_words else 0.0
 
 
-class _Encoder:
-    """Maps tokens to single characters so sequences become strings."""
+class Codes:
+    """Tokens as single characters, so that token sequences are plain strings for
+    rapidfuzz. Any one-to-one coding aligns the same; documents aligned together share
+    one coding (a crawl's component encodes each of its documents once)."""
 
     def __init__(self) -> None:
         self.ids: dict[str, str] = {}
 
     def __call__(self, tokens: list[str]) -> str:
         ids = self.ids
-        for t in tokens:
+        for t in dict.fromkeys(tokens):
             if t not in ids:
                 ids[t] = chr(_BASE + len(ids))
-        return "".join([ids[t] for t in tokens])
+        return "".join(map(ids.__getitem__, tokens))
+
+
+_IS_WORD = bytes.maketrans(b"wnp", b"\x01\x01\x00")  # kinds -> 1 for words and numbers
+
+
+class Encoded:
+    """An analysis with its sentences encoded once, for every alignment it takes part in."""
+
+    def __init__(self, a: Analysis, codes: Codes) -> None:
+        self.a = a
+        doc = codes(a.tokens)
+        is_word = a.kinds.encode("ascii").translate(_IS_WORD)
+        self.sents = [doc[i:j] for i, j in a.sentences]
+        self.bags = ["".join(sorted(x)) for x in self.sents]
+        # The words alone (no punctuation), sorted: their LCS is the shared multiset.
+        self.word_bags = ["".join(sorted(compress(doc[i:j], is_word[i:j]))) for i, j in a.sentences]
+        self.words = [is_word.count(1, i, j) for i, j in a.sentences]
+        self.n_words = sum(self.words)
 
 
 def _word_count(kinds: str, i: int, j: int) -> int:
@@ -182,37 +203,47 @@ def _align_pair(
 
 def align(copy: Analysis, source: Analysis) -> Alignment:
     """Align ``copy`` with ``source``; sentences may be reordered, dropped or added."""
-    copy_words = copy.n_words
-    source_words = source.n_words
-    if not copy.sentences or not source.sentences:
-        return Alignment((), copy_words, source_words, 0, 0, 0)
-    enc = _Encoder()
-    cstr = [enc(copy.tokens[a:b]) for a, b in copy.sentences]
-    sstr = [enc(source.tokens[a:b]) for a, b in source.sentences]
-    # Order-aware and order-free similarity: LCS of the sentences, and LCS of their sorted
-    # tokens (= multiset overlap), so clause swaps still find their sentence.
-    lcs = process.cdist(cstr, sstr, scorer=Indel.normalized_similarity)
-    bag = process.cdist(
-        ["".join(sorted(x)) for x in cstr],
-        ["".join(sorted(x)) for x in sstr],
-        scorer=Indel.normalized_similarity,
-    )
+    codes = Codes()
+    return align_encoded(Encoded(copy, codes), Encoded(source, codes))
+
+
+def align_encoded(copy: Encoded, source: Encoded) -> Alignment:
+    """:func:`align` of two documents encoded with one :class:`Codes`.
+
+    Each copy sentence tries its two most similar source sentences (order-aware and
+    order-free similarity: LCS of the sentences and of their sorted tokens, so clause
+    swaps still find their sentence). The words a pair can match are at most the words
+    the two sentences share as multisets: a try is skipped when even that cannot win,
+    and the clause-by-clause alignment is not tried when the straight one already
+    matches them all."""
+    c, s = copy.a, source.a
+    if not c.sentences or not s.sentences:
+        return Alignment((), copy.n_words, source.n_words, 0, 0, 0)
+    lcs = process.cdist(copy.sents, source.sents, scorer=Indel.normalized_similarity)
+    bag = process.cdist(copy.bags, source.bags, scorer=Indel.normalized_similarity)
     sim = (lcs + bag) / 2
     pairs: list[SentencePair] = []
     reused: set[int] = set()
     aligned_copy = matched_total = 0
-    for ci in range(len(cstr)):
-        cw = _word_count(copy.kinds, *copy.sentences[ci])
+    for ci, cw in enumerate(copy.words):
         if cw == 0:
             continue
         best: SentencePair | None = None
-        for si in np.argsort(-sim[ci])[:2]:
-            si = int(si)
-            if sim[ci, si] < MIN_SENTENCE_MATCH / 2:
+        row = sim[ci]
+        for si in np.argsort(-row)[:2].tolist():
+            if row[si] < MIN_SENTENCE_MATCH / 2:
                 break
-            matched, changes = _align_pair(copy, source, cstr[ci], sstr[si], ci, si)
-            sw = _word_count(source.kinds, *source.sentences[si])
-            dice = 2 * matched / (cw + sw) if cw + sw else 0.0
+            sw = source.words[si]
+            shared = LCSseq.similarity(copy.word_bags[ci], source.word_bags[si])
+            bound = 2 * shared / (cw + sw)
+            if bound < MIN_SENTENCE_MATCH or (best is not None and bound <= best.match):
+                continue
+            cs, ss = copy.sents[ci], source.sents[si]
+            c0, s0 = c.sentences[ci][0], s.sentences[si][0]
+            matched, changes = _lcs_changes(cs, ss, c0, s0, c.kinds, s.kinds)
+            if matched < shared:  # clauses may be swapped
+                matched, changes = _align_pair(c, s, cs, ss, ci, si)
+            dice = 2 * matched / (cw + sw)
             if dice >= MIN_SENTENCE_MATCH and (best is None or dice > best.match):
                 best = SentencePair(ci, si, dice, matched, tuple(changes))
         if best is not None:
@@ -220,12 +251,11 @@ def align(copy: Analysis, source: Analysis) -> Alignment:
             reused.add(best.source_sentence)
             aligned_copy += cw
             matched_total += best.matched_words
-    reused_words = sum(_word_count(source.kinds, *source.sentences[s]) for s in reused)
     return Alignment(
         pairs=tuple(pairs),
-        copy_words=copy_words,
-        source_words=source_words,
+        copy_words=copy.n_words,
+        source_words=source.n_words,
         aligned_copy_words=aligned_copy,
-        reused_source_words=reused_words,
+        reused_source_words=sum(source.words[k] for k in reused),
         matched_words=matched_total,
     )

@@ -65,24 +65,16 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from itertools import compress, repeat
+from itertools import repeat
 from multiprocessing.pool import AsyncResult, Pool
 from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
 from datasketch import MinHash
-from rapidfuzz import process
-from rapidfuzz.distance import Indel, LCSseq
 from xxhash import xxh32_intdigest
 
-from unspin.align import (
-    MIN_SENTENCE_MATCH,
-    Alignment,
-    SentencePair,
-    _align_pair,
-    _lcs_changes,
-)
+from unspin.align import Alignment, Codes, Encoded, align_encoded
 from unspin.archive import Archive, batched
 from unspin.clean import find_strays
 from unspin.document import Document
@@ -570,105 +562,17 @@ def _plainness(a: Analysis, zipf: Callable[[str], float]) -> float:
     return sum(map(zipf, words)) / len(words) if words else 0.0
 
 
-class _Codes:
-    """Tokens as single characters (as :class:`unspin.align._Encoder`), one coding per
-    component: any one-to-one coding aligns the same."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
-
-    def __call__(self, tokens: list[str]) -> str:
-        ids = self.ids
-        for t in dict.fromkeys(tokens):
-            if t not in ids:
-                ids[t] = chr(_CODE_BASE + len(ids))
-        return "".join(map(ids.__getitem__, tokens))
-
-
-_CODE_BASE = 0x4E00
-_IS_WORD = bytes.maketrans(b"wnp", b"\x01\x01\x00")  # kinds -> 1 for words and numbers
-
-
-class _Encoded:
-    """A document's analysis with its sentences encoded once for every alignment in its
-    component."""
-
-    def __init__(self, a: Analysis, codes: _Codes) -> None:
-        self.a = a
-        doc = codes(a.tokens)
-        is_word = a.kinds.encode("ascii").translate(_IS_WORD)
-        self.sents = [doc[i:j] for i, j in a.sentences]
-        self.bags = ["".join(sorted(x)) for x in self.sents]
-        # The words alone (no punctuation), sorted: their LCS is the shared multiset.
-        self.word_bags = ["".join(sorted(compress(doc[i:j], is_word[i:j]))) for i, j in a.sentences]
-        self.words = [is_word.count(1, i, j) for i, j in a.sentences]
-        self.n_words = sum(self.words)
-
-
-def _align(copy: _Encoded, source: _Encoded) -> Alignment:
-    """:func:`unspin.align.align` of two encoded documents, with the same result (a test
-    holds them together; keep this in step with it).
-
-    Each copy sentence tries its two most similar source sentences. The words a pair can
-    match are at most the words the two sentences share as multisets: a try is skipped
-    when even that cannot win, and the clause-by-clause alignment is not tried when the
-    straight one already matches them all."""
-    c, s = copy.a, source.a
-    if not c.sentences or not s.sentences:
-        return Alignment((), copy.n_words, source.n_words, 0, 0, 0)
-    lcs = process.cdist(copy.sents, source.sents, scorer=Indel.normalized_similarity)
-    bag = process.cdist(copy.bags, source.bags, scorer=Indel.normalized_similarity)
-    sim = (lcs + bag) / 2
-    pairs: list[SentencePair] = []
-    reused: set[int] = set()
-    aligned_copy = matched_total = 0
-    for ci, cw in enumerate(copy.words):
-        if cw == 0:
-            continue
-        best: SentencePair | None = None
-        row = sim[ci]
-        for si in np.argsort(-row)[:2].tolist():
-            if row[si] < MIN_SENTENCE_MATCH / 2:
-                break
-            sw = source.words[si]
-            shared = LCSseq.similarity(copy.word_bags[ci], source.word_bags[si])
-            bound = 2 * shared / (cw + sw)
-            if bound < MIN_SENTENCE_MATCH or (best is not None and bound <= best.match):
-                continue
-            cs, ss = copy.sents[ci], source.sents[si]
-            c0, s0 = c.sentences[ci][0], s.sentences[si][0]
-            matched, changes = _lcs_changes(cs, ss, c0, s0, c.kinds, s.kinds)
-            if matched < shared:  # clauses may be swapped
-                matched, changes = _align_pair(c, s, cs, ss, ci, si)
-            dice = 2 * matched / (cw + sw)
-            if dice >= MIN_SENTENCE_MATCH and (best is None or dice > best.match):
-                best = SentencePair(ci, si, dice, matched, tuple(changes))
-        if best is not None:
-            pairs.append(best)
-            reused.add(best.source_sentence)
-            aligned_copy += cw
-            matched_total += best.matched_words
-    return Alignment(
-        pairs=tuple(pairs),
-        copy_words=copy.n_words,
-        source_words=source.n_words,
-        aligned_copy_words=aligned_copy,
-        reused_source_words=sum(source.words[k] for k in reused),
-        matched_words=matched_total,
-    )
-
-
 def _too_big(a: Analysis, b: Analysis) -> bool:
     return len(a.sentences) * len(b.sentences) > _MAX_ALIGN_CELLS
 
 
-def _verify(a: _Encoded, b: _Encoded, threshold: float) -> tuple[Alignment, bool] | None:
+def _verify(a: Encoded, b: Encoded, threshold: float) -> tuple[Alignment, bool] | None:
     if _too_big(a.a, b.a):
         return None
-    ab = _align(a, b)
+    ab = align_encoded(a, b)
     if ab.score >= threshold:
         return ab, True
-    ba = _align(b, a)
+    ba = align_encoded(b, a)
     if ba.score >= threshold:
         return ba, False
     return None
@@ -680,8 +584,8 @@ def verify(
     """Whether ``a`` and ``b`` are copies of one another: ``a`` aligned with ``b`` (or,
     failing that, ``b`` with ``a``) scores at least ``threshold``. Returns the passing
     alignment and whether ``a`` was the copy side, or None."""
-    codes = _Codes()
-    return _verify(_Encoded(a, codes), _Encoded(b, codes), threshold)
+    codes = Codes()
+    return _verify(Encoded(a, codes), Encoded(b, codes), threshold)
 
 
 _ARCHIVES: dict[str, Archive] = {}
@@ -703,9 +607,9 @@ def verify_component(
     indices, most similar first)."""
     opts = options or ClusterOptions()
     n = len(docs)
-    codes = _Codes()
+    codes = Codes()
     an = [d.analysis() for d in docs]
-    en = [_Encoded(a, codes) for a in an]
+    en = [Encoded(a, codes) for a in an]
     dates = [parse_date(d.date) for d in docs]
     zipf = _zipf() if opts.frequency else None
     plains: list[float] = []  # only needed where a date is missing
@@ -771,7 +675,7 @@ def verify_component(
         for m in sorted((i for i in g if i != root), key=lambda i: docs[i].key):
             aln = cache.get((m, root))
             if aln is None:
-                aln = _align(en[m], en[root]) if not _too_big(an[m], an[root]) else None
+                aln = align_encoded(en[m], en[root]) if not _too_big(an[m], an[root]) else None
             members.append(_member(docs[m], an[m], docs[root], an[root], aln))
         sources: tuple[Source, ...] | None = None
         if opts.archive:
