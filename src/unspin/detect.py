@@ -240,10 +240,17 @@ class Scored:
         return g - d * math.log(10) * (z - self.zipf)
 
 
-def score_suspects(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 6) -> list[Scored]:
+def score_suspects(
+    a: Analysis,
+    scorer: Scorer,
+    lexicon: Lexicon,
+    *,
+    k: int = 6,
+    content: list[int] | None = None,
+) -> list[Scored]:
     """Find suspects and score their best ``k`` candidates in context (no thresholds
-    applied)."""
-    content = _content_positions(a)
+    applied). ``content``: the content-word positions, when the caller has them."""
+    content = _content_positions(a) if content is None else content
     if not content:
         return []
     suspects = _suspects(a, content, scorer, lexicon, k)
@@ -401,10 +408,10 @@ def spin_score(feats: dict[str, float]) -> float:
 
 def detect(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 6) -> Detection:
     """Flag spun words in ``a`` (stray sentences already left out)."""
-    content = len(_content_positions(a))
-    if content == 0:  # nothing a spinner could have touched
+    content = _content_positions(a)
+    if not content:  # nothing a spinner could have touched
         return Detection([], 0, features([], 0, []), 0.0)
-    scored = score_suspects(a, scorer, lexicon, k=k)
+    scored = score_suspects(a, scorer, lexicon, k=k, content=content)
     flags = flags_from(scored)
-    feats = features(flags, content, scored)
-    return Detection(flags, content, feats, spin_score(feats))
+    feats = features(flags, len(content), scored)
+    return Detection(flags, len(content), feats, spin_score(feats))
