@@ -242,6 +242,14 @@ def write_jsonl(path: Path, docs: Sequence[Document]) -> None:
 # -- scores -----------------------------------------------------------------------------------
 
 
+def write_records(path: Path, records: Sequence[dict[str, Any]]) -> None:
+    """Cluster records as JSONL (to diff two runs: same clusters, roots, substitutions)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
+
+
 def _c2(x: int) -> int:
     return x * (x - 1) // 2
 
@@ -471,6 +479,9 @@ def main() -> None:
     ap.add_argument("--no-ray", action="store_true")
     ap.add_argument("--sweep-jaccard", action="store_true", help="triage threshold sweep only")
     ap.add_argument("--out", type=Path, default=HERE / "out")
+    ap.add_argument(
+        "--records", type=Path, help="write each mode's cluster records here (JSONL per mode)"
+    )
     ap.add_argument("--run-one", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="local", help=argparse.SUPPRESS)
     ap.add_argument("--out-file", type=Path, help=argparse.SUPPRESS)
@@ -503,6 +514,8 @@ def main() -> None:
             ours_s = time.perf_counter() - t
             ours_cpu = cpu_seconds() - cpu  # the workers are reaped when the run ends
             records = list(res.records())
+            if args.records:
+                write_records(args.records / f"{name}.jsonl", records)
             stats = res.stats
             timings = res.timings
             sites = [s.to_dict() for s in res.sites]
