@@ -181,20 +181,24 @@ def _permutations(params: FingerprintParams) -> tuple[np.ndarray, np.ndarray, np
     return np.asarray(a), np.asarray(b), np.asarray(m.digest(), dtype=np.uint32)
 
 
-def sketch_many(batch: Sequence[tuple[int, Document]], params: FingerprintParams) -> list[Sketch]:
-    """:func:`sketch` of each ``(key, document)``, with the same signatures as
+def sketch_columns(
+    texts: Sequence[str], params: FingerprintParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures (uint32, one row per text) and LSH band keys (int64, a row of
+    zeros when the text has nothing to sketch) of ``texts``, with the same signatures as
     :func:`unspin.fingerprint.signature_of`, computed for the whole batch at once
     (datasketch's affine32 scheme: xxh32 of each shingle, MurmurHash3's finalizer, one
     affine map per permutation, minimum per document)."""
     a, b, empty = _permutations(params)
     hashes: list[int] = []
     starts: list[int] = []
-    for _, doc in batch:
+    for text in texts:
         starts.append(len(hashes))
-        hashes.extend(map(xxh32_intdigest, skeleton_shingles(doc.text, params.ngram)))
+        hashes.extend(map(xxh32_intdigest, skeleton_shingles(text, params.ngram)))
     ends = [*starts[1:], len(hashes)]
-    sigs = np.tile(empty, (len(batch), 1))
-    full = [i for i in range(len(batch)) if ends[i] > starts[i]]
+    sigs = np.tile(empty, (len(texts), 1))
+    bands = np.zeros((len(texts), params.bands), dtype=np.int64)
+    full = [i for i in range(len(texts)) if ends[i] > starts[i]]
     if full:
         s1, m1, s2, m2, s3 = _FMIX32
         hv = np.array(hashes, dtype=np.uint32)
@@ -206,22 +210,27 @@ def sketch_many(batch: Sequence[tuple[int, Document]], params: FingerprintParams
         phv = a[:, None] * hv[None, :]  # (num_perm, shingles): rows reduce contiguously
         phv += b[:, None]
         sigs[full] = np.minimum.reduceat(phv, [starts[i] for i in full], axis=1).T
-    out = []
-    for i, (key, doc) in enumerate(batch):
-        sig = sigs[i]
-        has = ends[i] > starts[i]
-        out.append(
-            Sketch(
-                key=key,
-                id=doc.id,
-                url=doc.url,
-                site=site_of(doc.url),
-                date=doc.date,
-                signature=sig,
-                band_keys=np.asarray(band_keys(sig, params) if has else [], dtype=np.int64),
-            )
+        for i in full:
+            bands[i] = band_keys(sigs[i], params)
+    return sigs, bands
+
+
+def sketch_many(batch: Sequence[tuple[int, Document]], params: FingerprintParams) -> list[Sketch]:
+    """:func:`sketch` of each ``(key, document)`` (:func:`sketch_columns`)."""
+    sigs, bands = sketch_columns([doc.text for _, doc in batch], params)
+    has = np.asarray(bands.any(axis=1), dtype=bool)
+    return [
+        Sketch(
+            key=key,
+            id=doc.id,
+            url=doc.url,
+            site=site_of(doc.url),
+            date=doc.date,
+            signature=sigs[i],
+            band_keys=bands[i] if has[i] else np.zeros(0, dtype=np.int64),
         )
-    return out
+        for i, (key, doc) in enumerate(batch)
+    ]
 
 
 @dataclass(frozen=True)
@@ -275,6 +284,25 @@ class SketchTable:
         self._sigs += np.asarray(s.signature, dtype=np.uint32).tobytes()
         bands = np.asarray(s.band_keys, dtype=np.int64)
         self._bands += (bands if len(bands) else np.zeros(p.bands, dtype=np.int64)).tobytes()
+
+    def add_columns(
+        self,
+        docs: Sequence[tuple[int, str, str | None, str | None]],
+        signatures: np.ndarray,
+        bands: np.ndarray,
+    ) -> None:
+        """Add documents ``(key, id, url, date)`` with their :func:`sketch_columns`."""
+        shared = self._shared
+        for key, doc_id, url, date in docs:
+            site = site_of(url)
+            self._keys.append(key)
+            self._ids.append(doc_id)
+            self._urls.append(url)
+            self._sites.append(shared.setdefault(site, site) if site else None)
+            self._dates.append(shared.setdefault(date, date) if date else None)
+            self._origins.append("")
+        self._sigs += np.ascontiguousarray(signatures, dtype=np.uint32).tobytes()
+        self._bands += np.ascontiguousarray(bands, dtype=np.int64).tobytes()
 
     def finish(self) -> list[Skipped]:
         p = self.params
@@ -526,17 +554,14 @@ def _words(a: Analysis) -> Counter[str]:
     )
 
 
-def _coverage_rank(words: list[Counter[str]]) -> list[float]:
-    """For each document, the mean number of the other documents' words (counted with
-    repeats) that it also has. A source shares with each spin every word the spin kept;
-    two spins share only the words both kept (and any synonym both happened to pick), so
-    the source ranks first."""
-    sample = list(range(min(len(words), _CENTRALITY_SAMPLE)))
-    out = []
-    for i, w in enumerate(words):
-        shared = [sum((w & words[o]).values()) for o in sample if o != i]
-        out.append(sum(shared) / len(shared) if shared else 0.0)
-    return out
+def _coverage(i: int, words: Callable[[int], Counter[str]], n: int) -> float:
+    """The mean number of words (counted with repeats) that document ``i`` of ``n``
+    shares with each other document of the first :data:`_CENTRALITY_SAMPLE`. A source
+    shares with each spin every word the spin kept; two spins share only the words both
+    kept (and any synonym both happened to pick), so the source ranks first."""
+    mine = words(i)
+    shared = [sum((mine & words(o)).values()) for o in range(min(n, _CENTRALITY_SAMPLE)) if o != i]
+    return sum(shared) / len(shared) if shared else 0.0
 
 
 @functools.cache
@@ -613,36 +638,46 @@ def verify_component(
     dates = [parse_date(d.date) for d in docs]
     zipf = _zipf() if opts.frequency else None
     plains: list[float] = []  # only needed where a date is missing
-    covers: list[float] = []
+    words: dict[int, Counter[str]] = {}
+    covers: dict[int, float] = {}
 
     def plain(i: int) -> float:
         if zipf is not None and not plains:
             plains.extend(_plainness(a, zipf) for a in an)
         return -plains[i]
 
+    def words_of(i: int) -> Counter[str]:
+        if i not in words:
+            words[i] = _words(an[i])
+        return words[i]
+
     def cover(i: int) -> float:
-        if not covers:  # only needed to break ties
-            covers.extend(_coverage_rank([_words(a) for a in an]))
+        # Only needed to break ties: computed for the tied rows alone.
+        if i not in covers:
+            covers[i] = _coverage(i, words_of, n)
         return -covers[i]
 
-    def by(rows: list[int], first: Callable[[int], Any]) -> list[int]:
-        """``rows`` sorted by ``first``, ties by coverage, then by input order."""
+    def best(rows: list[int], first: Callable[[int], Any]) -> int:
+        """The row of ``rows`` that comes first by ``first``, ties by coverage, then by
+        input order."""
         keys = [first(i) for i in rows]
-        if len(set(keys)) == len(keys):
-            return [r for _, r in sorted(zip(keys, rows, strict=True))]
-        return sorted(rows, key=lambda i: (first(i), cover(i), docs[i].key))
+        low = min(keys)
+        tied = [i for i, k in zip(rows, keys, strict=True) if k == low]
+        if len(tied) == 1:
+            return tied[0]
+        return min(tied, key=lambda i: (cover(i), docs[i].key))
 
-    def ranked(rows: Iterable[int]) -> tuple[list[int], str]:
-        """Best root first, and what decided: dates when every one of ``rows`` has one
-        (a missing date could be the earliest), else word frequency, else coverage."""
+    def root_of(rows: Iterable[int]) -> tuple[int, str]:
+        """The best root among ``rows``, and what decided: dates when every one of
+        ``rows`` has one (a missing date could be the earliest), else word frequency,
+        else coverage."""
         rows = list(rows)
         if all(dates[i] is not None for i in rows):
-            return by(rows, lambda i: dates[i]), "date"
+            return best(rows, lambda i: dates[i]), "date"
         if zipf is not None:
-            return by(rows, plain), "frequency"
-        return sorted(rows, key=lambda i: (cover(i), docs[i].key)), "coverage"
+            return best(rows, plain), "frequency"
+        return min(rows, key=lambda i: (cover(i), docs[i].key)), "coverage"
 
-    order, _ = ranked(range(n))
     uf = UnionFind(n)
     cache: dict[tuple[int, int], Alignment] = {}  # (copy, source) -> alignment
 
@@ -654,9 +689,11 @@ def verify_component(
         cache[(i, j) if forward else (j, i)] = aln
         return True
 
-    top = order[0]
-    for m in order[1:]:
-        if accept(m, top):
+    # Every document is first tried against the component's most likely root (in any
+    # order: each try stands alone).
+    top, _ = root_of(range(n))
+    for m in range(n):
+        if m != top and accept(m, top):
             uf.union(m, top)
     for i, j in edges:
         if uf.find(i) != uf.find(j) and accept(i, j):
@@ -669,8 +706,7 @@ def verify_component(
     for g in groups.values():
         if len(g) < 2:
             continue
-        best, root_by = ranked(g)
-        root = best[0]
+        root, root_by = root_of(g)
         members = [_member(docs[root])]
         for m in sorted((i for i in g if i != root), key=lambda i: docs[i].key):
             aln = cache.get((m, root))
@@ -997,9 +1033,11 @@ def numbered(
             yield (n << KEY_SHIFT) | k, it
 
 
-def _sketch_batch(args: tuple[list[tuple[int, Document]], FingerprintParams]) -> list[Sketch]:
-    batch, params = args
-    return sketch_many(batch, params)
+def _sketch_texts(args: tuple[list[str], FingerprintParams]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sketch_columns` in a worker: only the texts go there and two arrays come
+    back (the parent keeps the rest of each document)."""
+    texts, params = args
+    return sketch_columns(texts, params)
 
 
 def _verify_batch(
@@ -1160,12 +1198,18 @@ def cluster_documents(
             # Triage groups in this process (light work, cheaper than sending tasks): the
             # word frequencies load while the workers sketch.
             threading.Thread(target=word_frequencies, daemon=True).start()
-        batches = ((b, opts.params) for b in batched(docs(), max(1, opts.batch_size)))
-        for sketches in _windowed(pool, _sketch_batch, batches, 4 * workers):
-            for s in sketches:
-                table.add(s)
+        metas: deque[list[tuple[int, str, str | None, str | None]]] = deque()
+
+        def batches() -> Iterator[tuple[list[str], FingerprintParams]]:
+            for b in batched(docs(), max(1, opts.batch_size)):
+                metas.append([(key, d.id, d.url, d.date) for key, d in b])
+                yield [d.text for _, d in b], opts.params
+
+        for sigs, bands in _windowed(pool, _sketch_texts, batches(), 4 * workers):
+            meta = metas.popleft()  # results come back in order
+            table.add_columns(meta, sigs, bands)
             if progress:
-                progress("sketch", len(sketches))
+                progress("sketch", len(meta))
         first.clear()
         for dup in table.finish():  # none: repeated ids were dropped on reading
             skip(dup)
