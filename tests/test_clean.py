@@ -107,3 +107,26 @@ def test_non_english_text_is_reported_and_skipped(archive: Archive) -> None:
     r = trace(text, archive)
     assert r.verdict == "not-english" and r.language == "de"
     assert r.sources == [] and r.substitutions == []
+
+
+def test_whole_text_hints_find_what_per_line_tests_find() -> None:
+    # ASCII text takes the whole-text substring searches, the same text with one
+    # non-ASCII letter on a line no test flags takes the per-line tests.
+    lines = [
+        "Share | Facebook | Twitter | Email",
+        "Click here to subscribe to our weekly newsletter",
+        "please subscribe   ",
+        "The company said its shares rose after the email was printed.",
+        TITLE,
+        "Copy link Tweet Share",
+    ]
+    text = _insert(ARTICLE, 1, "\n\n".join(lines))
+    found = [(x.text, x.reason) for x in find_strays(text, title=TITLE)]
+    assert found == [
+        ("Share | Facebook | Twitter | Email", "share-bar"),
+        ("Click here to subscribe to our weekly newsletter", "promo"),
+        (TITLE, "repeated-headline"),
+        ("Copy link Tweet Share", "share-bar"),
+    ]
+    accented = text.replace("storm damage", "storm d\u00e9mage")
+    assert [(x.text, x.reason) for x in find_strays(accented, title=TITLE)] == found

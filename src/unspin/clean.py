@@ -15,13 +15,16 @@ their neighbours, debris from another story does not.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterable
 
 from unspin.function_words import FUNCTION_WORDS
 from unspin.report import Stray
 
 _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"[^\W\d_]{3,}")
+_ASCII_WORD = re.compile(r"[a-z]{3,}")  # _WORD on lowercased ASCII text, twice as fast
 _AD_MARKER = re.compile(
     r"^\s*(?:\[\s*ad[_ ]?\d*\s*\]|advertisement|sponsored( content)?|ad)\s*$", re.IGNORECASE
 )
@@ -37,10 +40,11 @@ _PROMO_ANYWHERE = re.compile(
     re.IGNORECASE,
 )
 # What a lowercased ASCII line must contain for _PROMO_ANYWHERE to match it.
-_PROMO_HINT = re.compile(
-    r"click here|sign up|subscribe |follow us|download |share this|newsletter|"
-    r"all rights reserved|cookie"
-)
+_PROMO_HINTS = (
+    "click here", "sign up", "subscribe ", "follow us", "download ", "share this",
+    "newsletter", "all rights reserved", "cookie",
+)  # fmt: skip
+_PROMO_HINT = re.compile("|".join(map(re.escape, _PROMO_HINTS)))
 _SHARE_WORDS = frozenset(
     {
         "facebook", "twitter", "whatsapp", "email", "linkedin", "pinterest", "reddit",
@@ -85,7 +89,7 @@ def _line_words(line: str) -> tuple[set[str], str]:
     """:func:`_content_words` and :func:`_norm_line` of one line, with one regex pass
     when the line is ASCII (lowercasing first then finds the same words)."""
     if line.isascii():
-        words = _WORD.findall(line.lower())
+        words = _ASCII_WORD.findall(line.lower())
         return set(words).difference(FUNCTION_WORDS), " ".join(words)
     return _content_words(line), _norm_line(line)
 
@@ -116,10 +120,15 @@ def find_strays(text: str, title: str | None = None) -> list[Stray]:
     headlines = [k for k in (title_key, first_key if first_is_title else None) if k]
     heads = [max(k.split(" "), key=len) for k in headlines]
 
+    head_lines: set[int] | None = None  # on ASCII text: the lines holding one of heads
+
     def repeats_headline(i: int, line: str) -> bool:
         if not headlines:
             return False
-        if line.isascii():
+        if head_lines is not None:
+            if i not in head_lines:
+                return False
+        elif line.isascii():
             low = line.lower()
             if not any(h in low for h in heads):
                 return False
@@ -139,36 +148,50 @@ def find_strays(text: str, title: str | None = None) -> list[Stray]:
         vocab = words_of(i)[0]
         return sum(lines_with[w] > 1 for w in vocab) / len(vocab) if vocab else 0.0
 
+    # On ASCII text, substring searches over the whole text find the lines that name a
+    # share button or a call to action, or hold a headline's longest word (None: test
+    # each line).
+    share_lines: set[int] | None = None
+    promo_lines: set[int] | None = None
+    if text.isascii():
+        low = text.lower()
+        line_starts = [s for s, _, _ in lines]
+        head_lines = _lines_containing(heads, low, line_starts)
+        share_lines = _lines_containing(_SHARE_WORDS, low, line_starts)
+        promo_lines = _lines_containing(_PROMO_HINTS, low, line_starts)
+
     for i, (s, _, line) in enumerate(lines):
         stripped = line.strip()
         lead = len(line) - len(line.lstrip())
         s2, e2 = s + lead, s + lead + len(stripped)
         reason: str | None = None
-        words = stripped.split()
         if _AD_MARKER.match(stripped):
             reason = "ad-marker"
-        elif _share_bar(stripped, words):
+        elif _share_bar(stripped, None if share_lines is None else i in share_lines):
             reason = "share-bar"
         elif _navigation(stripped):
             reason = "navigation"
         elif i > 0 and repeats_headline(i, stripped):
             reason = "repeated-headline"
-        elif _promo(stripped) and len(words) <= 30:
+        elif (
+            _promo(stripped, None if promo_lines is None else i in promo_lines)
+            and len(stripped.split()) <= 30
+        ):
             reason = "promo"
         elif i == 0 and _title_like(stripped) and first_key != title_key:
             if not stripped.lower().startswith("by ") and _foreign_headline(
                 words_of(0)[0], title_words, shared(i)
             ):
                 reason = "glued-headline"
-        elif (
-            i > 0
-            and len(words) <= 25
-            and not _ends_with_stop(stripped)
-            and not _numeric(words)
-            and _is_standalone(lines, i, text)
-            and shared(i) < MIN_OVERLAP
-        ):
-            reason = "promo"
+        elif i > 0 and not _ends_with_stop(stripped):
+            words = stripped.split()
+            if (
+                len(words) <= 25
+                and not _numeric(words)
+                and _is_standalone(lines, i, text)
+                and shared(i) < MIN_OVERLAP
+            ):
+                reason = "promo"
         if reason:
             out.append(Stray(s2, e2, text[s2:e2], reason))
     covered = [(x.start, x.end) for x in out]
@@ -183,19 +206,40 @@ def _ends_with_stop(line: str) -> bool:
     return end[-1:] in _END_STOPS and bool(end)
 
 
-def _promo(line: str) -> bool:
+def _lines_containing(hints: Iterable[str], low: str, line_starts: list[int]) -> set[int]:
+    """The lines (by their start offsets) of the lowercased text ``low`` that contain one
+    of ``hints`` (none holds a line break). A substring search per hint over the whole
+    text is much cheaper than a regex alternation per line."""
+    lines: set[int] = set()
+    for h in hints:
+        at = low.find(h)
+        while at >= 0:
+            lines.add(bisect_right(line_starts, at) - 1)
+            at = low.find(h, at + 1)
+    return lines
+
+
+def _promo(line: str, hinted: bool | None = None) -> bool:
+    """A promo label or a call to action. ``hinted``: whether the lowercased line holds
+    one of :data:`_PROMO_HINTS`, when already known."""
     if _PROMO_HEAD.match(line):
         return True
-    if line.isascii() and not _PROMO_HINT.search(line.lower()):
-        return False  # cheap: most lines hold no call to action
+    if line.isascii():  # cheap: most lines hold no call to action
+        if hinted is None:
+            hinted = bool(_PROMO_HINT.search(line.lower()))
+        if not hinted:
+            return False
     return bool(_PROMO_ANYWHERE.search(line))
 
 
-def _share_bar(line: str, words: list[str]) -> bool:
-    """Mostly share buttons: "Share | Facebook | Twitter | Email"."""
-    low = line.lower()
-    if not _SHARE_HINT.search(low):  # cheap: most lines name no share button
+def _share_bar(line: str, hinted: bool | None = None) -> bool:
+    """Mostly share buttons: "Share | Facebook | Twitter | Email". ``hinted``: whether
+    the lowercased line holds one of :data:`_SHARE_WORDS`, when already known."""
+    if hinted is None:
+        hinted = bool(_SHARE_HINT.search(line.lower()))
+    if not hinted:  # cheap: most lines name no share button
         return False
+    words = line.split()
     lower_words = [w.strip(".,:;|!?").lower() for w in words]
     return sum(w in _SHARE_WORDS for w in lower_words) >= max(2, len(words) // 2)
 
