@@ -38,13 +38,15 @@ from unspin import calibration
 from unspin.detect import (
     Scored,
     _content_positions,
+    candidate_features,
     features,
     flags_from,
     score_suspects,
+    span_candidates,
     stack_features,
     word_features,
 )
-from unspin.lexicon import Lexicon
+from unspin.lexicon import Candidate, Lexicon
 from unspin.scorer import Scorer
 from unspin.segment import analyze
 
@@ -56,11 +58,17 @@ HERE = Path(__file__).resolve().parent
 # -- stage 1: run the model ------------------------------------------------------------------
 
 
-def run(args: argparse.Namespace) -> None:
+def shuffled_articles(args: argparse.Namespace) -> list[dict[str, str]]:
+    """News articles of 150-700 words in the bench's order: the first ``--n`` are the
+    benchmark's, those after them fit the candidate ranker."""
     rng = random.Random(args.seed)
     arts = [a for a in load_articles(args.data) if 150 <= len(a["text"].split()) <= 700]
     rng.shuffle(arts)
-    arts = arts[: args.n]
+    return arts
+
+
+def run(args: argparse.Namespace) -> None:
+    arts = shuffled_articles(args)[: args.n]
     spinner = Spinner(load_thesaurus(args.data / "spinner-dicts" / THESAURI[args.thesaurus]))
     t = time.perf_counter()
     scorer = Scorer(threads=args.threads)
@@ -115,6 +123,91 @@ def run(args: argparse.Namespace) -> None:
         "dtype": scorer.dtype,
     }
     (args.out / "detect_run.json").write_text(json.dumps(meta, indent=2))
+
+
+# -- the candidate ranker ---------------------------------------------------------------------
+
+
+def ranker_data(args: argparse.Namespace) -> list[tuple[int, dict[str, np.ndarray], np.ndarray]]:
+    """(article, features, labels) for every truly spun span with candidates, on
+    ``--ranker-n`` articles after the benchmark's, spun at 30 and 50%."""
+    arts = shuffled_articles(args)[args.n : args.n + args.ranker_n]
+    spinner = Spinner(load_thesaurus(args.data / "spinner-dicts" / THESAURI[args.thesaurus]))
+    scorer = Scorer(threads=args.threads)
+    lexicon = Lexicon()
+    rows = []
+    for i, art in enumerate(arts):
+        for rate in (0.3, 0.5):
+            spun = spinner.spin(art["text"], rate)
+            an = analyze(spun.text)
+            for sc in span_candidates(an, _content_positions(an), scorer, lexicon):
+                s0, s1 = an.input_span(sc.start, sc.end)
+                hit = [c for c in spun.changes if c.start <= s0 and s1 <= c.end]
+                if hit:
+                    want = hit[0].original.lower()
+                    labels = np.array([c.text.lower() == want for c in sc.found], dtype=float)
+                    rows.append((i, sc.features, labels))
+        print(f"ranker data: {i + 1}/{len(arts)} articles", flush=True)
+    return rows
+
+
+def fit_conditional_logit(
+    items: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int = 600
+) -> np.ndarray:
+    """Weights of a softmax over each span's candidates (labels: the original), by
+    gradient descent on standardised features; returned on raw features."""
+    allx = np.vstack([x for x, _ in items])
+    mu, sd = allx.mean(0), allx.std(0) + 1e-9
+    zs = [((x - mu) / sd, y / y.sum()) for x, y in items]
+    w = np.zeros(allx.shape[1])
+    for _ in range(steps):
+        g = np.zeros_like(w)
+        for z, y in zs:
+            e = z @ w
+            p = np.exp(e - e.max())
+            g += z.T @ (p / p.sum() - y)
+        w -= 0.5 * (g / len(zs) + l2 * w)
+    return w / sd  # the per-span shift from the mean does not change a softmax
+
+
+def fit_ranker(args: argparse.Namespace) -> None:
+    """Fit the candidate ranker (calibration.CANDIDATE_WEIGHTS) and report, on articles
+    held out from the fit, how often the original is among the top k candidates by the
+    first pass alone (the first-token log-probability) and by the ranker."""
+    names = list(
+        candidate_features(np.zeros(1), np.ones(1), [Candidate("x", 0.0, ())], np.zeros(1))
+    )
+    data = [(i, np.stack([f[k] for k in names], 1), y) for i, f, y in ranker_data(args)]
+    fit = [(x, y) for i, x, y in data if i % 2 == 0 and y.any()]
+    held = [(x, y) for i, x, y in data if i % 2 == 1]
+    w = fit_conditional_logit(fit)
+
+    shipped = np.array([calibration.CANDIDATE_WEIGHTS.get(k, 0.0) for k in names])
+
+    def covered(weights: np.ndarray, k: int) -> float:
+        hits = 0
+        for x, y in held:
+            hits += bool(y[np.argsort(-(x @ weights), kind="stable")[:k]].any())
+        return hits / len(held) if held else 0.0
+
+    first_only = np.array([float(k == "first_token") for k in names])
+
+    report: dict[str, object] = {
+        "thesaurus": args.thesaurus,
+        "articles": args.ranker_n,
+        "spun_spans_held_out": len(held),
+        "original_among_all_candidates": sum(bool(y.any()) for _, y in held) / max(1, len(held)),
+    }
+    for k in (1, 3, 6, 10):
+        report[f"top{k}"] = {
+            "first_token_only": covered(first_only, k),
+            "ranker": covered(w, k),
+            "shipped_ranker": covered(shipped, k),
+        }
+    w_all = fit_conditional_logit([(x, y) for _, x, y in data if y.any()])
+    report["CANDIDATE_WEIGHTS"] = {k: round(float(v), 4) for k, v in zip(names, w_all, strict=True)}
+    print(json.dumps(report, indent=2))
+    (args.out / f"detect_ranker_{args.thesaurus}.json").write_text(json.dumps(report, indent=2))
 
 
 def load_times(args: argparse.Namespace) -> dict[str, float]:
@@ -300,10 +393,15 @@ def analyse(args: argparse.Namespace) -> None:
     spun_cal = [r for r in cal if r["kind"] == "spun"]
     restored = {}
     for rank in np.arange(0.0, 2.01, 0.25):
-        calibration.RANK_DISCOUNT = float(rank)
-        restored[float(rank)] = word_eval(spun_cal, min_prob)["restored_top1"]
-    calibration.RANK_DISCOUNT = max(restored, key=lambda k: restored[k])
-    print(f"chosen RANK_DISCOUNT={calibration.RANK_DISCOUNT} (restored on calibration: {restored})")
+        for prior in np.arange(0.0, 3.01, 0.25):
+            calibration.RANK_DISCOUNT, calibration.RANK_PRIOR = float(rank), float(prior)
+            restored[(float(rank), float(prior))] = word_eval(spun_cal, min_prob)["restored_top1"]
+    best_rank = max(restored, key=lambda k: restored[k])
+    calibration.RANK_DISCOUNT, calibration.RANK_PRIOR = best_rank
+    print(
+        f"chosen RANK_DISCOUNT={best_rank[0]} RANK_PRIOR={best_rank[1]} (restored on "
+        f"calibration: {restored[best_rank]:.3f}; with the gain alone: {restored[(0.0, 0.0)]:.3f})"
+    )
 
     # 2. Document score: logistic regression on calibration documents.
     names = list(calibration.SCORE_WEIGHTS)
@@ -345,6 +443,7 @@ def analyse(args: argparse.Namespace) -> None:
     result["calibration_block"] = {
         "FREQ_DISCOUNT": discount,
         "RANK_DISCOUNT": calibration.RANK_DISCOUNT,
+        "RANK_PRIOR": calibration.RANK_PRIOR,
         "WORD_BIAS": calibration.WORD_BIAS,
         "WORD_WEIGHTS": calibration.WORD_WEIGHTS,
         "STACK_BIAS": calibration.STACK_BIAS,
@@ -428,12 +527,18 @@ def main() -> None:
         help="with --analyse: evaluate the shipped calibration on the whole cache, no refit",
     )
     ap.add_argument("--load-times", action="store_true", help="only measure model load times")
+    ap.add_argument(
+        "--fit-ranker", action="store_true", help="only fit and check the candidate ranker"
+    )
+    ap.add_argument("--ranker-n", type=int, default=60, help="articles for --fit-ranker")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.tortured:
         tortured(args)
     elif args.load_times:
         print(json.dumps(load_times(args)))
+    elif args.fit_ranker:
+        fit_ranker(args)
     else:
         if not args.analyse:
             run(args)

@@ -74,6 +74,8 @@ def test_scorer_distributions_agree_with_token_scores(scorer: Scorer) -> None:
         ids = scorer.tokenizer(text, add_special_tokens=False)["input_ids"]
         assert ts.dists[row][ids[tok]] == pytest.approx(float(ts.logprobs[tok]), abs=1e-3)
     assert scorer.first_token(" met") == scorer.first_token(" met")
+    ids = scorer.tokenizer(" Orska", add_special_tokens=False)["input_ids"]
+    assert (scorer.first_token(" Orska"), scorer.n_tokens(" Orska")) == (ids[0], len(ids))
 
 
 def test_scorer_tail_scores_equal_full_scores(scorer: Scorer) -> None:
@@ -135,6 +137,25 @@ def test_suspects_are_scored_and_thresholds_apply(scorer: Scorer, lexicon: Lexic
     with_context = [s for s in scored if s.has_left_context]
     assert len(flags_from(scored, min_prob=-1.0)) == len(with_context)
     assert flags_from(scored, min_prob=2.0) == []
+
+
+def test_candidates_rescored_are_the_rankers_best(scorer: Scorer, lexicon: Lexicon) -> None:
+    from unspin.detect import _content_positions, rank_logits, span_candidates
+
+    a = analyze(example_text("spun.txt"))
+    spans = {
+        (sc.start, sc.end): sc for sc in span_candidates(a, _content_positions(a), scorer, lexicon)
+    }
+    assert spans
+    for sc in spans.values():
+        assert all(len(v) == len(sc.found) for v in sc.features.values())
+    scored = score_suspects(a, scorer, lexicon, k=3)
+    for s in scored:
+        sc = spans[(s.start, s.end)]
+        z = rank_logits(sc.features)
+        top = sorted(range(len(z)), key=lambda i: -z[i])[:3]
+        assert set(s.candidates) == {sc.found[i].text for i in top}
+        assert s.ranks[0] == 0.0 and list(s.ranks) == sorted(s.ranks, reverse=True)
 
 
 def test_check_report_contract_and_offsets(scorer: Scorer, lexicon: Lexicon) -> None:

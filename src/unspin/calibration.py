@@ -14,8 +14,26 @@ MAX_SUSPECT_SHARE = 0.5
 # Share of the unigram log-frequency difference removed from a candidate's gain (1 would
 # be pointwise mutual information; 0 the raw language-model preference).
 FREQ_DISCOUNT = 0.5
-# The same discount for ranking a flagged word's suggestions (fitted for restoration).
+# The same discount for ranking a flagged word's suggestions (fitted for restoration),
+# and the weight of the candidate ranker's log-odds beside the gain there.
 RANK_DISCOUNT = 0.0
+RANK_PRIOR = 0.0
+# Candidate ranker: conditional logit over detect.candidate_features(), choosing which of
+# a span's lexicon candidates the LM re-scores. Fitted with `python bench/detect_bench.py
+# --data ../shared/data --fit-ranker` on articles the detection benchmark does not use.
+CANDIDATE_WEIGHTS: dict[str, float] = {
+    "first_token": 0.6858,
+    "tokens": -1.8029,
+    "first_token_multi": 0.0222,
+    "prior": 0.282,
+    "similarity": 1.5836,
+    "zipf": 0.0431,
+    "lexicon_rank": -0.1716,
+    "thesaurus": 2.4558,
+    "glove": 0.2846,
+    "composed": -2.762,
+    "phrase": -2.1094,
+}
 # First stage: logistic model of P(substituted) for one suspect over
 # detect.word_features().
 WORD_BIAS = -4.4708
@@ -29,6 +47,7 @@ WORD_WEIGHTS: dict[str, float] = {
     "pre_gain": 0.2107,
     "prior_best": -1.2391,
     "second_gain": 0.0447,
+    "rank_best": 0.0,
 }
 # Second stage: the same features plus "doc_logit", the log-odds of the document's mean
 # first-stage probability; and the probability from which a suspect is flagged.
@@ -43,6 +62,7 @@ STACK_WEIGHTS: dict[str, float] = {
     "pre_gain": 0.1689,
     "prior_best": -1.1153,
     "second_gain": 0.034,
+    "rank_best": 0.0,
     "doc_logit": 1.9044,
 }
 MIN_WORD_PROB = 0.55

@@ -14,13 +14,14 @@ The thresholds live in :mod:`unspin.calibration`, fitted on data by bench/detect
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from unspin import calibration
 from unspin.function_words import FUNCTION_WORDS
-from unspin.lexicon import Lexicon
+from unspin.lexicon import Candidate, Lexicon
 from unspin.scorer import Scorer
 from unspin.segment import WORD, Analysis, immutable_mask
 
@@ -66,6 +67,7 @@ class _Suspect:
     pre_gain: float  # first-token log-probability of the best candidate over the written
     candidates: tuple[str, ...]  # best first
     priors: tuple[float, ...]  # the lexicon's prior of each candidate
+    ranks: tuple[float, ...]  # the ranker's log-odds of each candidate, relative to the best
 
 
 def _first_pass(
@@ -150,6 +152,87 @@ def _as_written(a: Analysis, start: int, word: str, sent_start: bool) -> str:
     return word if sent_start else " " + word
 
 
+def candidate_features(
+    pre: np.ndarray, n_tokens: np.ndarray, found: Sequence[Candidate], similarity: np.ndarray
+) -> dict[str, np.ndarray]:
+    """What the candidate ranker sees for each candidate of one span: the first pass's
+    log-probability of its first token (``pre``), how many tokens it takes (a long word's
+    first piece is judged generously), and the lexicon's view of it."""
+    n = np.minimum(n_tokens, 4).astype(np.float64)
+    return {
+        "first_token": pre,
+        "tokens": n,
+        "first_token_multi": pre * (n > 1),
+        "prior": np.array([c.prior for c in found], dtype=np.float64),
+        "similarity": similarity,
+        "zipf": np.array([Lexicon.zipf(c.text) for c in found], dtype=np.float64),
+        "lexicon_rank": np.log1p(np.arange(len(found), dtype=np.float64)),
+        "thesaurus": np.array([("thesaurus" in c.sources) for c in found], dtype=np.float64),
+        "glove": np.array([("glove" in c.sources) for c in found], dtype=np.float64),
+        "composed": np.array([("composed" in c.sources) for c in found], dtype=np.float64),
+        "phrase": np.array([(" " in c.text) for c in found], dtype=np.float64),
+    }
+
+
+def rank_logits(feats: dict[str, np.ndarray]) -> np.ndarray:
+    """Log-odds (up to a constant per span) that each candidate is the original, from
+    :func:`candidate_features` (conditional logit from :mod:`unspin.calibration`)."""
+    n = len(next(iter(feats.values())))
+    z = np.zeros(n, dtype=np.float64)
+    for name, w in calibration.CANDIDATE_WEIGHTS.items():
+        z += w * feats[name]
+    return z
+
+
+@dataclass(frozen=True)
+class SpanCandidates:
+    """One span a spinner may have touched, with every lexicon candidate and what the
+    first pass saw of each: the input of the candidate ranker."""
+
+    start: int
+    end: int
+    surprisal: float
+    own: float  # first-pass log-probability of the written word's first token
+    found: tuple[Candidate, ...]
+    features: dict[str, np.ndarray]  # candidate_features()
+
+
+def span_candidates(
+    a: Analysis, content: list[int], scorer: Scorer, lexicon: Lexicon
+) -> list[SpanCandidates]:
+    """Every span with lexicon candidates, after one LM pass over each sentence: the pass
+    gives, for free, the distribution over the next token in front of each span."""
+    sent_starts = {i for i, _ in a.sentences}
+    spans = []
+    for s, e in _spans(a, content, lexicon):
+        found = lexicon.candidates(" ".join(a.tokens[s:e]), _LEXICON_CANDIDATES)
+        if found:
+            spans.append((s, e, found))
+    surprisal, dists = _first_pass(a, scorer, {s for s, _, _ in spans})
+    out = []
+    for s, e, found in spans:
+        d = dists[s]
+        opener = s in sent_starts
+        written = a.norm.text[a.spans[s][0] : a.spans[s][1]]
+        own = float(d[scorer.first_token(_as_written(a, s, written, opener))])
+        cands = [c.text for c in found]
+        shown = [_as_written(a, s, c, opener) for c in cands]
+        pre = np.array([d[scorer.first_token(t)] for t in shown], dtype=np.float64)
+        n_tok = np.array([scorer.n_tokens(t) for t in shown], dtype=np.float64)
+        sims = lexicon.similarities(" ".join(a.tokens[s:e]), cands)
+        out.append(
+            SpanCandidates(
+                s,
+                e,
+                sum(surprisal.get(x, 0.0) for x in range(s, e)),
+                own,
+                tuple(found),
+                candidate_features(pre, n_tok, found, sims),
+            )
+        )
+    return out
+
+
 def _suspects(
     a: Analysis,
     content: list[int],
@@ -160,41 +243,22 @@ def _suspects(
     """Spans whose candidates the left context prefers, each with its best ``k``
     candidates, most suspicious first.
 
-    The first LM pass gives, for free, the distribution over the next token in front of
-    each span: a candidate whose first token the model expects more than the written
-    word's is evidence of a substitution, and ranks the candidates worth re-scoring."""
-    sent_starts = {i for i, _ in a.sentences}
-    spans = []
-    for s, e in _spans(a, content, lexicon):
-        written = " ".join(a.tokens[s:e])
-        found = lexicon.candidates(written, _LEXICON_CANDIDATES)
-        if found:
-            spans.append((s, e, found))
-    surprisal, dists = _first_pass(a, scorer, {s for s, _, _ in spans})
+    A candidate whose first token the model expects more than the written word's is
+    evidence of a substitution. The candidates worth re-scoring are those the ranker
+    (fitted on spun text) prefers, reading the first pass and the lexicon."""
     out: list[_Suspect] = []
-    for s, e, found in spans:
-        cands = [c.text for c in found]
-        d = dists[s]
-        opener = s in sent_starts
-        own = float(
-            d[
-                scorer.first_token(
-                    _as_written(a, s, a.norm.text[a.spans[s][0] : a.spans[s][1]], opener)
-                )
-            ]
-        )
-        pre = np.array(
-            [d[scorer.first_token(_as_written(a, s, c, opener))] for c in cands], dtype=np.float64
-        )
-        order = np.argsort(-pre, kind="stable")[:k]
+    for sc in span_candidates(a, content, scorer, lexicon):
+        logits = rank_logits(sc.features)
+        order = np.argsort(-logits, kind="stable")[:k]
         out.append(
             _Suspect(
-                s,
-                e,
-                sum(surprisal.get(x, 0.0) for x in range(s, e)),
-                float(pre[order[0]]) - own,
-                tuple(cands[int(i)] for i in order),
-                tuple(found[int(i)].prior for i in order),
+                sc.start,
+                sc.end,
+                sc.surprisal,
+                float(sc.features["first_token"].max()) - sc.own,
+                tuple(sc.found[int(i)].text for i in order),
+                tuple(sc.found[int(i)].prior for i in order),
+                tuple(round(float(logits[i] - logits[order[0]]), 3) for i in order),
             )
         )
     out.sort(key=lambda x: -x.pre_gain)
@@ -229,6 +293,7 @@ class Scored:
     has_left_context: bool
     pre_gain: float = 0.0  # what the first pass saw: see _Suspect
     priors: tuple[float, ...] = ()  # the lexicon's prior of each candidate
+    ranks: tuple[float, ...] = ()  # the candidate ranker's log-odds, relative to the best
 
     def adjusted(self, discount: float | None = None) -> np.ndarray:
         """Gains with part of the unigram preference removed: a language model prefers a
@@ -280,6 +345,7 @@ def score_suspects(
                 has_left_context=s.start not in sent_starts,
                 pre_gain=round(s.pre_gain, 3),
                 priors=s.priors,
+                ranks=s.ranks,
             )
         )
     return out
@@ -299,6 +365,9 @@ def word_features(s: Scored) -> dict[str, float]:
         "pre_gain": s.pre_gain,
         "prior_best": s.priors[best] if s.priors else 0.0,
         "second_gain": float(np.sort(adj)[-2]) if len(adj) > 1 else float(adj[best]),
+        # A context that prefers a candidate the lexicon and first pass found unlikely
+        # is weaker evidence.
+        "rank_best": s.ranks[best] if s.ranks else 0.0,
     }
 
 
@@ -347,6 +416,16 @@ def spun_probability(f: dict[str, float]) -> float:
     )
 
 
+def suggestion_scores(s: Scored) -> np.ndarray:
+    """How each candidate of ``s`` ranks as the suggested original: its gain in context
+    (with its own discount, fitted for restoration) plus the ranker's view, which also
+    read the lexicon."""
+    adj = s.adjusted(calibration.RANK_DISCOUNT)
+    if s.ranks:
+        adj = adj + calibration.RANK_PRIOR * np.asarray(s.ranks, dtype=np.float64)
+    return adj
+
+
 def flags_from(scored: list[Scored], *, min_prob: float | None = None) -> list[Flag]:
     """Flag suspects the word model calls substitutions with probability >= ``min_prob``.
 
@@ -360,8 +439,7 @@ def flags_from(scored: list[Scored], *, min_prob: float | None = None) -> list[F
         p = spun_probability(f)
         if p < threshold:
             continue
-        # Suggestions are ranked with their own discount, fitted for restoration.
-        adj = s.adjusted(calibration.RANK_DISCOUNT)
+        adj = suggestion_scores(s)
         share = np.exp(adj - adj.max())
         share /= share.sum()
         order = [int(i) for i in np.argsort(-adj)[:3]]

@@ -206,6 +206,14 @@ class Lexicon:
 
         return float(zipf_frequency(word, "en", wordlist="large"))
 
+    def similarities(self, word: str, others: list[str]) -> np.ndarray:
+        """GloVe cosine of ``word`` with each of ``others``, phrases by their last word
+        (their head, in English); zeros without GloVe."""
+        if self.glove is None:
+            return np.zeros(len(others), dtype=np.float64)
+        last = word.lower().rpartition(" ")[2]
+        return self.glove.similarities(last, [o.lower().rpartition(" ")[2] for o in others])
+
     def originals(self, word: str) -> list[tuple[str, str]]:
         """(headword, tag) pairs: headwords whose synonym lists contain ``word`` or its
         lemma, and the form (tag) to put them in."""

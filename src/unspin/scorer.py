@@ -82,7 +82,7 @@ class Scorer:
         self._torch_dtype = getattr(torch, self.dtype)
         self.model.to(device=self.device, dtype=self._torch_dtype)
         self.model.eval()
-        self._first_ids: dict[str, int] = {}
+        self._heads: dict[str, tuple[int, int]] = {}  # text -> (first token id, length)
         self._packing: bool | None = None  # decided on first use
         # Split the model into decoder and vocabulary projection where the architecture
         # allows (Llama, Gemma, GPT-2, ...): only scored positions need the projection.
@@ -192,11 +192,19 @@ class Scorer:
     def first_token(self, text: str) -> int:
         """Id of the first token of ``text`` (callers lead with a space where the text
         follows a word), cached."""
-        got = self._first_ids.get(text)
+        return self._head_of(text)[0]
+
+    def n_tokens(self, text: str) -> int:
+        """How many tokens ``text`` takes, cached: a next-token distribution judges only
+        the first of them, and judges a long word's first piece generously."""
+        return self._head_of(text)[1]
+
+    def _head_of(self, text: str) -> tuple[int, int]:
+        got = self._heads.get(text)
         if got is None:
             ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-            got = int(ids[0]) if ids else self.pad_id
-            self._first_ids[text] = got
+            got = (int(ids[0]) if ids else self.pad_id, len(ids))
+            self._heads[text] = got
         return got
 
     def continuation_scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
