@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import compress
+from typing import cast
 
 import numpy as np
 from rapidfuzz import process
@@ -108,10 +109,6 @@ class Encoded:
         self.n_words = sum(self.words)
 
 
-def _word_count(kinds: str, i: int, j: int) -> int:
-    return (j - i) - kinds.count(PUNCT, i, j)
-
-
 def _lcs_changes(
     c: str, s: str, c_off: int, s_off: int, c_kinds: str, s_kinds: str
 ) -> tuple[int, list[Change]]:
@@ -119,23 +116,21 @@ def _lcs_changes(
     matched = 0
     changes: list[Change] = []
     pending: list[int] | None = None
-    for op in Indel.opcodes(c, s):
-        if op.tag == "equal":
-            matched += _word_count(c_kinds, c_off + op.src_start, c_off + op.src_end)
+    # Opcodes as tuples: much cheaper to walk than rapidfuzz's opcode objects.
+    ops = cast(list[tuple[str, int, int, int, int]], Indel.opcodes(c, s).as_list())
+    for tag, a0, a1, b0, b1 in ops:
+        if tag == "equal":
+            i, j = c_off + a0, c_off + a1
+            matched += (j - i) - c_kinds.count(PUNCT, i, j)  # words, not punctuation
             if pending:
                 changes.append(Change(*pending))
                 pending = None
             continue
         if pending is None:
-            pending = [
-                c_off + op.src_start,
-                c_off + op.src_end,
-                s_off + op.dest_start,
-                s_off + op.dest_end,
-            ]
+            pending = [c_off + a0, c_off + a1, s_off + b0, s_off + b1]
         else:
-            pending[1] = c_off + op.src_end
-            pending[3] = s_off + op.dest_end
+            pending[1] = c_off + a1
+            pending[3] = s_off + b1
     if pending:
         changes.append(Change(*pending))
     return matched, changes
@@ -222,16 +217,21 @@ def align_encoded(copy: Encoded, source: Encoded) -> Alignment:
     lcs = process.cdist(copy.sents, source.sents, scorer=Indel.normalized_similarity)
     bag = process.cdist(copy.bags, source.bags, scorer=Indel.normalized_similarity)
     sim = (lcs + bag) / 2
+    # The two most similar source sentences of every copy sentence at once (the same
+    # sort per row as one argsort per row).
+    tops = np.argsort(-sim, axis=1)[:, :2]
+    top_sims = np.take_along_axis(sim, tops, axis=1).tolist()
     pairs: list[SentencePair] = []
     reused: set[int] = set()
     aligned_copy = matched_total = 0
-    for ci, cw in enumerate(copy.words):
+    for ci, (cw, row_tops, row_sims) in enumerate(
+        zip(copy.words, tops.tolist(), top_sims, strict=True)
+    ):
         if cw == 0:
             continue
         best: SentencePair | None = None
-        row = sim[ci]
-        for si in np.argsort(-row)[:2].tolist():
-            if row[si] < MIN_SENTENCE_MATCH / 2:
+        for si, si_sim in zip(row_tops, row_sims, strict=True):
+            if si_sim < MIN_SENTENCE_MATCH / 2:
                 break
             sw = source.words[si]
             shared = LCSseq.similarity(copy.word_bags[ci], source.word_bags[si])

@@ -37,31 +37,44 @@ class VerifiedSource:
     alignment: Alignment
 
 
-def _trim(a: Analysis, i: int, j: int) -> tuple[int, int]:
-    """Drop punctuation tokens at both ends of a token range."""
-    while i < j and a.kinds[i] == PUNCT:
-        i += 1
-    while j > i and a.kinds[j - 1] == PUNCT:
-        j -= 1
-    return i, j
-
-
 def substitutions_from(
     copy: Analysis, v: VerifiedSource, sentences: set[int]
 ) -> list[Substitution]:
+    # _trim and Analysis.input_span written out: clustering lists every substitution of
+    # every member of a crawl's clusters, and the calls cost more than the work.
+    src = v.analysis
+    c_kinds, s_kinds = copy.kinds, src.kinds
+    c_spans, s_spans = copy.spans, src.spans
+    c_ascii, s_ascii = copy.text.isascii(), src.text.isascii()
     out = []
     for pair in v.alignment.pairs:
         if pair.copy_sentence not in sentences:
             continue
         for ch in pair.changes:
-            ci, cj = _trim(copy, ch.copy_start, ch.copy_end)
+            ci, cj = ch.copy_start, ch.copy_end
+            while ci < cj and c_kinds[ci] == PUNCT:
+                ci += 1
+            while cj > ci and c_kinds[cj - 1] == PUNCT:
+                cj -= 1
             if ci == cj:
                 continue  # only the source had words here: nothing to show in the copy
-            si, sj = _trim(v.analysis, ch.source_start, ch.source_end)
-            start, end = copy.input_span(ci, cj)
+            start, end = c_spans[ci][0], c_spans[cj - 1][1]
+            if not c_ascii:
+                start, end = copy.norm.span_to_input(start, end)
+            elif end <= start:
+                end = start
+            si, sj = ch.source_start, ch.source_end
+            while si < sj and s_kinds[si] == PUNCT:
+                si += 1
+            while sj > si and s_kinds[sj - 1] == PUNCT:
+                sj -= 1
             if si < sj:
-                s0, s1 = v.analysis.input_span(si, sj)
-                original = v.analysis.text[s0:s1]
+                s0, s1 = s_spans[si][0], s_spans[sj - 1][1]
+                if not s_ascii:
+                    s0, s1 = src.norm.span_to_input(s0, s1)
+                elif s1 <= s0:
+                    s1 = s0
+                original = src.text[s0:s1]
             else:
                 original = ""
             out.append(Substitution(start, end, copy.text[start:end], original, v.id))
