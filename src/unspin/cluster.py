@@ -72,13 +72,13 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from datasketch import MinHash
-from xxhash import xxh32_intdigest
+from xxhash import xxh32_intdigest, xxh64_intdigest
 
 from unspin.align import Alignment, Codes, Encoded, align_encoded
 from unspin.archive import Archive, batched
 from unspin.clean import find_strays
 from unspin.document import Document
-from unspin.fingerprint import SCHEME, FingerprintParams, band_keys, skeleton_shingles
+from unspin.fingerprint import SCHEME, FingerprintParams, skeleton_shingles
 from unspin.lexicon import word_frequencies
 from unspin.readers import ReadOptions, ReadProblem, read_inputs
 from unspin.report import Source
@@ -210,9 +210,25 @@ def sketch_columns(
         phv = a[:, None] * hv[None, :]  # (num_perm, shingles): rows reduce contiguously
         phv += b[:, None]
         sigs[full] = np.minimum.reduceat(phv, [starts[i] for i in full], axis=1).T
-        for i in full:
-            bands[i] = band_keys(sigs[i], params)
+        bands[full] = _band_keys(sigs[full], params)
     return sigs, bands
+
+
+def _band_keys(signatures: np.ndarray, params: FingerprintParams) -> np.ndarray:
+    """:func:`unspin.fingerprint.band_keys` of each row of ``signatures``, one band at a
+    time for all rows (xxh64 of the band's bytes, seeded with the band number, shifted
+    to a signed 64-bit integer: ``h - 2**63`` is ``h`` with its top bit flipped)."""
+    r, n = params.rows, len(signatures)
+    width = 4 * r
+    keys = np.empty((n, params.bands), dtype=np.uint64)
+    for band in range(params.bands):
+        data = np.ascontiguousarray(signatures[:, band * r : (band + 1) * r], np.uint32).tobytes()
+        chunks = [data[k : k + width] for k in range(0, len(data), width)]
+        keys[:, band] = np.fromiter(
+            map(xxh64_intdigest, chunks, repeat(band)), dtype=np.uint64, count=n
+        )
+    keys ^= np.uint64(1 << 63)
+    return keys.view(np.int64)
 
 
 def sketch_many(batch: Sequence[tuple[int, Document]], params: FingerprintParams) -> list[Sketch]:
@@ -1057,7 +1073,10 @@ class _TextSpill:
     back. Texts come in key order; 32 bytes per document stay in memory."""
 
     def __init__(self) -> None:
-        self.f: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        # A large write buffer: texts go in as a stream, a few at a time.
+        self.f: IO[bytes] = tempfile.TemporaryFile(buffering=1 << 20)  # noqa: SIM115
+        self.size = 0
+        self.unflushed = False
         self.keys = array("q")
         self.offsets = array("q")
         self.lengths = array("q")
@@ -1069,24 +1088,34 @@ class _TextSpill:
         data = text.encode("utf-8", "surrogatepass")
         head = title.encode("utf-8", "surrogatepass") if title is not None else b""
         self.keys.append(key)
-        self.offsets.append(self.f.tell())
+        self.offsets.append(self.size)
         self.lengths.append(len(data))
         self.title_lengths.append(len(head) if title is not None else -1)
         self.f.write(head)
         self.f.write(data)
+        self.size += len(head) + len(data)
+        self.unflushed = True
 
     def get(self, key: int) -> tuple[str, str | None]:
         """The text and the title of document ``key``."""
         i = bisect_left(self.keys, key)
         if i == len(self.keys) or self.keys[i] != key:
             raise KeyError(key)
-        self.f.seek(self.offsets[i])
         n_title = self.title_lengths[i]
-        head = self.f.read(max(n_title, 0))
-        data = self.f.read(self.lengths[i])
+        raw = self._read(self.offsets[i], max(n_title, 0) + self.lengths[i])
+        title = raw[:n_title].decode("utf-8", "surrogatepass") if n_title >= 0 else None
+        return raw[max(n_title, 0) :].decode("utf-8", "surrogatepass"), title
+
+    def _read(self, offset: int, n: int) -> bytes:
+        if self.unflushed:
+            self.f.flush()
+            self.unflushed = False
+        if hasattr(os, "pread"):  # one call, and the write buffer stays as it is
+            return os.pread(self.f.fileno(), n, offset)
+        self.f.seek(offset)
+        raw = self.f.read(n)
         self.f.seek(0, os.SEEK_END)
-        title = head.decode("utf-8", "surrogatepass") if n_title >= 0 else None
-        return data.decode("utf-8", "surrogatepass"), title
+        return raw
 
     def close(self) -> None:
         self.f.close()
@@ -1192,7 +1221,11 @@ def cluster_documents(
     t0 = time.perf_counter()
     try:
         if workers > 1:
-            ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+            fork = "fork" in mp.get_all_start_methods()
+            zipf = _zipf() if fork and opts.verify and opts.frequency else None
+            if zipf is not None:
+                zipf("the")  # wordfreq loads here once, and forked workers inherit it
+            ctx = mp.get_context("fork" if fork else "spawn")
             pool = ctx.Pool(workers, initializer=_init_worker)
         if not opts.verify and opts.frequency:
             # Triage groups in this process (light work, cheaper than sending tasks): the
