@@ -13,11 +13,11 @@ mythes-en-us installed); re-fit with `--analyse`, which prints the values as
 MAX_SUSPECT_SHARE = 0.5
 # Share of the unigram log-frequency difference removed from a candidate's gain (1 would
 # be pointwise mutual information; 0 the raw language-model preference).
-FREQ_DISCOUNT = 0.5
+FREQ_DISCOUNT = 0.75
 # The same discount for ranking a flagged word's suggestions (fitted for restoration),
 # and the weight of the candidate ranker's log-odds beside the gain there.
 RANK_DISCOUNT = 0.0
-RANK_PRIOR = 0.0
+RANK_PRIOR = 1.25
 # Candidate ranker: conditional logit over detect.candidate_features(), choosing which of
 # a span's lexicon candidates the LM re-scores. Fitted with `python bench/detect_bench.py
 # --data ../shared/data --fit-ranker` on articles the detection benchmark does not use.
@@ -36,43 +36,43 @@ CANDIDATE_WEIGHTS: dict[str, float] = {
 }
 # First stage: logistic model of P(substituted) for one suspect over
 # detect.word_features().
-WORD_BIAS = -4.4708
+WORD_BIAS = -3.9448
 WORD_WEIGHTS: dict[str, float] = {
-    "surprisal": 0.0964,
-    "best_adjusted_gain": 0.0722,
-    "best_gain": 0.0569,
-    "zipf_written": 0.2224,
-    "zipf_best": 0.2927,
-    "phrase": 0.2072,
-    "pre_gain": 0.2107,
-    "prior_best": -1.2391,
-    "second_gain": 0.0447,
-    "rank_best": 0.0,
+    "surprisal": 0.0612,
+    "best_adjusted_gain": 0.0924,
+    "best_gain": 0.0698,
+    "zipf_written": 0.1698,
+    "zipf_best": 0.4578,
+    "phrase": -0.9635,
+    "pre_gain": 0.1971,
+    "prior_best": -1.9162,
+    "second_gain": 0.0702,
+    "rank_best": 0.0523,
 }
 # Second stage: the same features plus "doc_logit", the log-odds of the document's mean
 # first-stage probability; and the probability from which a suspect is flagged.
-STACK_BIAS = -2.6757
+STACK_BIAS = -2.1063
 STACK_WEIGHTS: dict[str, float] = {
-    "surprisal": 0.0761,
-    "best_adjusted_gain": 0.0696,
-    "best_gain": 0.0545,
-    "zipf_written": 0.2115,
-    "zipf_best": 0.2618,
-    "phrase": 0.3527,
-    "pre_gain": 0.1689,
-    "prior_best": -1.1153,
-    "second_gain": 0.034,
-    "rank_best": 0.0,
-    "doc_logit": 1.9044,
+    "surprisal": 0.0428,
+    "best_adjusted_gain": 0.0916,
+    "best_gain": 0.0678,
+    "zipf_written": 0.1641,
+    "zipf_best": 0.3913,
+    "phrase": -0.7187,
+    "pre_gain": 0.1572,
+    "prior_best": -1.7552,
+    "second_gain": 0.0539,
+    "rank_best": 0.0598,
+    "doc_logit": 1.8406,
 }
-MIN_WORD_PROB = 0.55
+MIN_WORD_PROB = 0.54
 # Logistic model of P(spun) over detect.features().
-SCORE_BIAS = -7.1676
+SCORE_BIAS = -7.6808
 SCORE_WEIGHTS: dict[str, float] = {
-    "doc_prior": 4.2961,
-    "top_mean": 9.2801,
-    "prob_sum_rate": 8.1269,
-    "strong_rate": 13.1843,
+    "doc_prior": 5.7137,
+    "top_mean": 9.3366,
+    "prob_sum_rate": 10.2127,
+    "strong_rate": 12.3594,
 }
 # Documents whose spin score reaches this are called spun.
 SPUN_THRESHOLD = 0.5
