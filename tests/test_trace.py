@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
+from rapidfuzz.distance import Indel
+
 from unspin import Archive, Document, trace
+from unspin.align import Change, _lcs_changes
 
 from .conftest import example_originals, example_text
 
@@ -60,3 +64,39 @@ def test_to_dict_is_the_json_contract(archive: Archive) -> None:
     assert {"id", "verdict", "sources", "substitutions", "restored"} <= d.keys()
     assert {"id", "score", "coverage", "reused"} <= d["sources"][0].keys()
     assert {"start", "end", "text", "original", "source_id"} == d["substitutions"][0].keys()
+
+
+def _changes_from_opcodes(
+    c: str, s: str, c_off: int, s_off: int, kinds: str
+) -> tuple[int, list[Change]]:
+    """The straightforward reading of an LCS alignment: walk its opcodes, merge each run
+    of unequal ones into one change."""
+    matched = 0
+    changes: list[Change] = []
+    pending: list[int] | None = None
+    for op in Indel.opcodes(c, s):
+        if op.tag == "equal":
+            i, j = c_off + op.src_start, c_off + op.src_end
+            matched += (j - i) - kinds.count("p", i, j)
+            if pending:
+                changes.append(Change(*pending))
+                pending = None
+        elif pending is None:
+            pending = [c_off + op.src_start, c_off + op.src_end, s_off + op.dest_start]
+            pending.append(s_off + op.dest_end)
+        else:
+            pending[1], pending[3] = c_off + op.src_end, s_off + op.dest_end
+    if pending:
+        changes.append(Change(*pending))
+    return matched, changes
+
+
+def test_word_alignment_changes_are_the_gaps_between_equal_runs() -> None:
+    rng = random.Random(0)
+    for _ in range(3000):
+        alpha = "abcdefg"[: rng.randint(1, 7)]
+        c = "".join(rng.choice(alpha) for _ in range(rng.randint(0, 15)))
+        s = "".join(rng.choice(alpha) for _ in range(rng.randint(0, 15)))
+        kinds = "".join(rng.choice("wnp") for _ in range(len(c) + 3))
+        expected = _changes_from_opcodes(c, s, 3, 5, kinds)
+        assert _lcs_changes(c, s, 3, 5, kinds, "") == expected, (c, s)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import compress
-from typing import cast
 
 import numpy as np
 from rapidfuzz import process
@@ -112,27 +111,18 @@ class Encoded:
 def _lcs_changes(
     c: str, s: str, c_off: int, s_off: int, c_kinds: str, s_kinds: str
 ) -> tuple[int, list[Change]]:
-    """Matched words and merged change blocks of an LCS alignment of two strings."""
+    """Matched words and merged change blocks of an LCS alignment of two strings: each
+    gap between two runs of equal tokens (the last run ends both strings) is a change."""
     matched = 0
     changes: list[Change] = []
-    pending: list[int] | None = None
-    # Opcodes as tuples: much cheaper to walk than rapidfuzz's opcode objects.
-    ops = cast(list[tuple[str, int, int, int, int]], Indel.opcodes(c, s).as_list())
-    for tag, a0, a1, b0, b1 in ops:
-        if tag == "equal":
-            i, j = c_off + a0, c_off + a1
-            matched += (j - i) - c_kinds.count(PUNCT, i, j)  # words, not punctuation
-            if pending:
-                changes.append(Change(*pending))
-                pending = None
-            continue
-        if pending is None:
-            pending = [c_off + a0, c_off + a1, s_off + b0, s_off + b1]
-        else:
-            pending[1] = c_off + a1
-            pending[3] = s_off + b1
-    if pending:
-        changes.append(Change(*pending))
+    ci = si = 0  # where the previous equal run ended
+    for a, b, size in Indel.editops(c, s).as_matching_blocks():
+        if a > ci or b > si:
+            changes.append(Change(c_off + ci, c_off + a, s_off + si, s_off + b))
+        if size:
+            i = c_off + a
+            matched += size - c_kinds.count(PUNCT, i, i + size)  # words, not punctuation
+        ci, si = a + size, b + size
     return matched, changes
 
 
