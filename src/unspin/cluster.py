@@ -65,7 +65,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from itertools import repeat
+from itertools import chain, compress, repeat
 from multiprocessing.pool import AsyncResult, Pool
 from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
@@ -82,7 +82,7 @@ from unspin.fingerprint import SCHEME, FingerprintParams, skeleton_shingles
 from unspin.lexicon import word_frequencies
 from unspin.readers import ReadOptions, ReadProblem, read_inputs
 from unspin.report import Source
-from unspin.segment import NUMBER, WORD, Analysis, analyze
+from unspin.segment import NUMBER, PUNCT, WORD, Analysis, analyze
 from unspin.trace import TRACE_THRESHOLD, VerifiedSource, substitutions_from, trace_analysis
 
 # Candidate pairs need at least this estimated Jaccard over immutable shingles. Spun
@@ -585,21 +585,36 @@ def _zipf() -> Callable[[str], float] | None:
     """wordfreq's Zipf frequency of an English word (cached: a crawl repeats its
     vocabulary), or None without wordfreq."""
     try:
-        from wordfreq import zipf_frequency
+        from wordfreq import get_frequency_dict, zipf_frequency
     except ImportError:
         return None
+    freqs = get_frequency_dict("en", "best")  # the table zipf_frequency looks words up in
+    by_freq: dict[float | None, float] = {}
 
     @functools.lru_cache(maxsize=1 << 18)
     def zipf(word: str) -> float:
-        return float(zipf_frequency(word, "en"))
+        if not (word.isascii() and word.isalpha() and word.islower()):
+            return float(zipf_frequency(word, "en"))
+        # A word of lowercase ASCII letters is one wordfreq token, itself: its Zipf value
+        # is a function of its table frequency (a few hundred values; checked on every
+        # such word of the table), so wordfreq is asked once per frequency, not per word.
+        f = freqs.get(word)
+        z = by_freq.get(f)
+        if z is None:
+            z = by_freq[f] = float(zipf_frequency(word, "en"))
+        return z
 
     return zipf
+
+
+_WORDS_ONLY = bytes.maketrans(f"{WORD}{NUMBER}{PUNCT}".encode(), b"\x01\x00\x00")
 
 
 def _plainness(a: Analysis, zipf: Callable[[str], float]) -> float:
     """Mean Zipf frequency of the words: a spinner's synonyms are rarer than the words
     they replace ("animate being" for "giant"), so the least spun text scores highest."""
-    words = [a.tokens[k] for i, j in a.sentences for k in range(i, j) if a.kinds[k] == WORD]
+    is_word = a.kinds.encode("ascii").translate(_WORDS_ONLY)
+    words = list(chain.from_iterable(compress(a.tokens[i:j], is_word[i:j]) for i, j in a.sentences))
     return sum(map(zipf, words)) / len(words) if words else 0.0
 
 
