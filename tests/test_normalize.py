@@ -1,3 +1,5 @@
+import pytest
+
 from unspin.normalize import normalize
 from unspin.segment import analyze, immutable_mask, split_sentences
 
@@ -69,3 +71,18 @@ def test_fullwidth_letters_and_bidi_controls_are_folded_and_counted() -> None:
     s = n.text.index("peace")
     a, b = n.span_to_input(s, s + 5)
     assert text[a:b] == "\uff50\uff45\uff41\uff43\uff45"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "U.S. high-speed rail, 1.13bn don't!  \n\tEnds here.  \n",
+        "\u201cQuote\u201d \u2014 x",
+    ],
+)
+def test_token_spans_point_at_the_tokens(text: str) -> None:
+    a = analyze(text)
+    assert [a.norm.text[s:e].lower() for s, e in a.spans] == a.tokens
+    assert "".join(a.tokens) == "".join(a.norm.text.lower().split())
