@@ -123,6 +123,9 @@ class Spun:
     headline: str | None  # glued headline text, if any
     dropped: list[str]  # original sentences dropped
     reordered: int  # number of sentences whose clauses were swapped
+    # Each substitution on its own (``changes`` merges those separated only by spaces:
+    # "captivating product" for "enchanting book" is one change, two substitutions).
+    substitutions: list[Change] = field(default_factory=list)
 
 
 @dataclass
@@ -247,9 +250,14 @@ class Spinner:
                 body.extend(self._swap(pieces, text) if (pi, si) in to_swap else pieces)
                 body.append(_Piece(seps[si] if j < len(kept) - 1 else trail))
         out, changes = self._assemble(body)
+        subs, at = [], 0
+        for p in body:
+            if p.original is not None:
+                subs.append(Change(at, at + len(p.text), p.text, p.original))
+            at += len(p.text)
         dropped = [paras[pi][1][si] for pi, si in ids if (pi, si) in gone]
         achieved = done / len(cands) if cands else 0.0
-        return Spun(out, changes, rate, achieved, headline, dropped, len(to_swap))
+        return Spun(out, changes, rate, achieved, headline, dropped, len(to_swap), subs)
 
     def _substitute(self, s: _Sent, wp: int, phrase: bool, budget: int, rng: random.Random) -> int:
         """Replace a span around word position `wp`; return the number of content words replaced."""

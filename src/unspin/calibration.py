@@ -17,7 +17,7 @@ FREQ_DISCOUNT = 0.75
 # The same discount for ranking a flagged word's suggestions (fitted for restoration),
 # and the weight of the candidate ranker's log-odds beside the gain there.
 RANK_DISCOUNT = 0.0
-RANK_PRIOR = 1.25
+RANK_PRIOR = 1.5
 # Candidate ranker: conditional logit over detect.candidate_features(), choosing which of
 # a span's lexicon candidates the LM re-scores. Fitted with `python bench/detect_bench.py
 # --data ../shared/data --fit-ranker` on articles the detection benchmark does not use.
