@@ -84,9 +84,9 @@ class Codes:
 
     def __call__(self, tokens: list[str]) -> str:
         ids = self.ids
-        for t in dict.fromkeys(tokens):
-            if t not in ids:
-                ids[t] = chr(_BASE + len(ids))
+        new = [t for t in dict.fromkeys(tokens) if t not in ids]  # in order of appearance
+        base = _BASE + len(ids)
+        ids.update(zip(new, map(chr, range(base, base + len(new))), strict=True))
         return "".join(map(ids.__getitem__, tokens))
 
 
