@@ -25,8 +25,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,13 +38,17 @@ from trace_bench import load_articles
 from unspin import calibration
 from unspin.detect import (
     Scored,
+    SpanCandidates,
     _content_positions,
     candidate_features,
     features,
     flags_from,
+    rank_logits,
     score_suspects,
+    selection_features,
     span_candidates,
     stack_features,
+    suspicion,
     word_features,
 )
 from unspin.lexicon import Candidate, Lexicon
@@ -137,27 +142,67 @@ def run(args: argparse.Namespace) -> None:
 # -- the candidate ranker ---------------------------------------------------------------------
 
 
-def ranker_data(args: argparse.Namespace) -> list[tuple[int, dict[str, np.ndarray], np.ndarray]]:
-    """(article, features, labels) for every truly spun span with candidates, on
-    ``--ranker-n`` articles after the benchmark's, spun at 30 and 50%."""
+@dataclass
+class RankerDoc:
+    """One spun document of the ranker's data: every span with candidates."""
+
+    article: int
+    content: int  # content words (the re-scoring cap is a share of them)
+    n_subs: int  # the spinner's substitutions
+    spans: list[SpanCandidates]
+    selection: list[dict[str, float]]  # selection_features() per span
+    covers: list[set[int]]  # substitutions each span overlaps
+    labels: list[np.ndarray | None]  # per candidate: is it the original (spun spans only)
+
+
+def ranker_data(args: argparse.Namespace) -> list[RankerDoc]:
+    """Every span with candidates in ``--ranker-n`` articles after the benchmark's, spun
+    at 30 and 50%."""
     arts = shuffled_articles(args)[args.n : args.n + args.ranker_n]
     spinner = Spinner(load_thesaurus(args.data / "spinner-dicts" / THESAURI[args.thesaurus]))
     scorer = Scorer(threads=args.threads)
     lexicon = Lexicon()
-    rows = []
+    docs = []
     for i, art in enumerate(arts):
         for rate in (0.3, 0.5):
             spun = spinner.spin(art["text"], rate)
             an = analyze(spun.text)
-            for sc in span_candidates(an, _content_positions(an), scorer, lexicon):
+            content = _content_positions(an)
+            doc = RankerDoc(i, len(content), len(spun.substitutions), [], [], [], [])
+            for sc in span_candidates(an, content, scorer, lexicon):
                 s0, s1 = an.input_span(sc.start, sc.end)
                 hit = [c for c in spun.changes if c.start <= s0 and s1 <= c.end]
-                if hit:
-                    want = hit[0].original.lower()
-                    labels = np.array([c.text.lower() == want for c in sc.found], dtype=float)
-                    rows.append((i, sc.features, labels))
+                doc.spans.append(sc)
+                doc.selection.append(selection_features(an, sc, rank_logits(sc.features)))
+                doc.covers.append(
+                    {k for k, u in enumerate(spun.substitutions) if u.start < s1 and s0 < u.end}
+                    if hit
+                    else set()
+                )
+                want = hit[0].original.lower() if hit else None
+                doc.labels.append(
+                    np.array([c.text.lower() == want for c in sc.found], dtype=float)
+                    if hit
+                    else None
+                )
+            docs.append(doc)
         print(f"ranker data: {i + 1}/{len(arts)} articles", flush=True)
-    return rows
+    return docs
+
+
+def selection_coverage(docs: list[RankerDoc], score: Any) -> float:
+    """Share of substitutions overlapped by the spans re-scored (the most suspicious,
+    up to calibration.MAX_SUSPECT_SHARE of content words) when spans rank by ``score``."""
+    found = total = 0
+    for d in docs:
+        cap = max(8, math.ceil(calibration.MAX_SUSPECT_SHARE * d.content))
+        z = np.array([score(f) for f in d.selection])
+        got: set[int] = set()
+        for j in np.argsort(-z, kind="stable")[:cap]:
+            got |= d.covers[int(j)]
+        found += len(got)
+        total += d.n_subs
+    return found / total if total else 0.0
 
 
 def fit_conditional_logit(
@@ -180,26 +225,36 @@ def fit_conditional_logit(
 
 
 def fit_ranker(args: argparse.Namespace) -> None:
-    """Fit the candidate ranker (calibration.CANDIDATE_WEIGHTS) and report, on articles
-    held out from the fit, how often the original is among the top k candidates by the
-    first pass alone (the first-token log-probability) and by the ranker."""
+    """Fit the candidate ranker (calibration.CANDIDATE_WEIGHTS) and the span selection
+    (calibration.SELECT_WEIGHTS), and report on articles held out from the fit how often
+    the original is among the top k candidates, by the first pass alone (first-token
+    log-probability) and by the ranker, and the share of substitutions among the spans
+    re-scored, by pre_gain alone and by the selection model."""
     names = list(
         candidate_features(np.zeros(1), np.ones(1), [Candidate("x", 0.0, ())], np.zeros(1))
     )
-    data = [(i, np.stack([f[k] for k in names], 1), y) for i, f, y in ranker_data(args)]
-    fit = [(x, y) for i, x, y in data if i % 2 == 0 and y.any()]
-    held = [(x, y) for i, x, y in data if i % 2 == 1]
-    w = fit_conditional_logit(fit)
+    docs = ranker_data(args)
+    fit_docs = [d for d in docs if d.article % 2 == 0]
+    held_docs = [d for d in docs if d.article % 2 == 1]
 
+    def items(ds: list[RankerDoc]) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [
+            (np.stack([sc.features[k] for k in names], 1), y)
+            for d in ds
+            for sc, y in zip(d.spans, d.labels, strict=True)
+            if y is not None
+        ]
+
+    fit, held = items(fit_docs), items(held_docs)
+    w = fit_conditional_logit([(x, y) for x, y in fit if y.any()])
     shipped = np.array([calibration.CANDIDATE_WEIGHTS.get(k, 0.0) for k in names])
+    first_only = np.array([float(k == "first_token") for k in names])
 
     def covered(weights: np.ndarray, k: int) -> float:
         hits = 0
         for x, y in held:
             hits += bool(y[np.argsort(-(x @ weights), kind="stable")[:k]].any())
         return hits / len(held) if held else 0.0
-
-    first_only = np.array([float(k == "first_token") for k in names])
 
     report: dict[str, object] = {
         "thesaurus": args.thesaurus,
@@ -213,8 +268,30 @@ def fit_ranker(args: argparse.Namespace) -> None:
             "ranker": covered(w, k),
             "shipped_ranker": covered(shipped, k),
         }
-    w_all = fit_conditional_logit([(x, y) for _, x, y in data if y.any()])
+    w_all = fit_conditional_logit([(x, y) for x, y in fit + held if y.any()])
     report["CANDIDATE_WEIGHTS"] = {k: round(float(v), 4) for k, v in zip(names, w_all, strict=True)}
+
+    # Span selection: logistic over selection_features, label: the span overlaps a
+    # substitution.
+    sel_names = list(docs[0].selection[0])
+
+    def sel_xy(ds: list[RankerDoc]) -> tuple[np.ndarray, np.ndarray]:
+        x = np.array([[f[k] for k in sel_names] for d in ds for f in d.selection])
+        y = np.array([bool(c) for d in ds for c in d.covers], dtype=float)
+        return x, y
+
+    sw = fit_logistic(*sel_xy(fit_docs))
+    report["substitutions_among_rescored_spans"] = {
+        "pre_gain_only": selection_coverage(held_docs, lambda f: f["pre_gain"]),
+        "selection_model": selection_coverage(
+            held_docs, lambda f: sum(v * f[k] for k, v in zip(sel_names, sw, strict=False))
+        ),
+        "shipped": selection_coverage(held_docs, suspicion),
+    }
+    sw_all = fit_logistic(*sel_xy(docs))
+    report["SELECT_WEIGHTS"] = {
+        k: round(float(v), 4) for k, v in zip(sel_names, sw_all[:-1], strict=True)
+    }
     print(json.dumps(report, indent=2))
     (args.out / f"detect_ranker_{args.thesaurus}.json").write_text(json.dumps(report, indent=2))
 

@@ -156,6 +156,16 @@ def test_candidates_rescored_are_the_rankers_best(scorer: Scorer, lexicon: Lexic
         top = sorted(range(len(z)), key=lambda i: -z[i])[:3]
         assert set(s.candidates) == {sc.found[i].text for i in top}
         assert s.ranks[0] == 0.0 and list(s.ranks) == sorted(s.ranks, reverse=True)
+    # The spans re-scored are the most suspicious ones.
+    from unspin.detect import selection_features, suspicion
+
+    sus = {
+        key: suspicion(selection_features(a, sc, rank_logits(sc.features)))
+        for key, sc in spans.items()
+    }
+    kept = {(s.start, s.end) for s in scored}
+    assert len(kept) < len(spans)  # the example has more spans than are re-scored
+    assert min(sus[k] for k in kept) >= max(v for k, v in sus.items() if k not in kept)
 
 
 def test_check_report_contract_and_offsets(scorer: Scorer, lexicon: Lexicon) -> None:

@@ -18,6 +18,18 @@ FREQ_DISCOUNT = 0.75
 # and the weight of the candidate ranker's log-odds beside the gain there.
 RANK_DISCOUNT = 0.0
 RANK_PRIOR = 1.5
+# Which spans are re-scored: a logistic model over detect.selection_features(), fitted
+# with the candidate ranker (`--fit-ranker`).
+SELECT_WEIGHTS: dict[str, float] = {
+    "pre_gain": 0.084,
+    "own": -0.1291,
+    "surprisal": 0.1256,
+    "zipf_written": -0.5807,
+    "phrase": 0.9868,
+    "candidates": 0.5856,
+    "ranker_top": 0.2709,
+    "ranker_top_share": 0.4858,
+}
 # Candidate ranker: conditional logit over detect.candidate_features(), choosing which of
 # a span's lexicon candidates the LM re-scores. Fitted with `python bench/detect_bench.py
 # --data ../shared/data --fit-ranker` on articles the detection benchmark does not use.

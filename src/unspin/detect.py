@@ -68,6 +68,7 @@ class _Suspect:
     candidates: tuple[str, ...]  # best first
     priors: tuple[float, ...]  # the lexicon's prior of each candidate
     ranks: tuple[float, ...]  # the ranker's log-odds of each candidate, relative to the best
+    suspicion: float  # how worth re-scoring the span is (see suspicion())
 
 
 def _first_pass(
@@ -233,6 +234,30 @@ def span_candidates(
     return out
 
 
+def selection_features(a: Analysis, sc: SpanCandidates, logits: np.ndarray) -> dict[str, float]:
+    """What decides which spans are re-scored, all from the first pass and the lexicon:
+    how much the model prefers a candidate's first token to the written word's, how
+    surprising the written word is and how common, and how sure the ranker is."""
+    share = np.exp(logits - logits.max())
+    return {
+        "pre_gain": float(sc.features["first_token"].max()) - sc.own,
+        "own": sc.own,
+        "surprisal": sc.surprisal,
+        "zipf_written": Lexicon.zipf(" ".join(a.tokens[sc.start : sc.end])),
+        "phrase": float(sc.end - sc.start > 1),
+        "candidates": math.log(len(sc.found)),
+        "ranker_top": float(logits.max()),
+        "ranker_top_share": float(1.0 / share.sum()),
+    }
+
+
+def suspicion(f: dict[str, float]) -> float:
+    """Log-odds (up to a constant) that a span was substituted, from its
+    :func:`selection_features` (logistic model from :mod:`unspin.calibration`): the
+    spans re-scored are the most suspicious ones."""
+    return sum(w * f[k] for k, w in calibration.SELECT_WEIGHTS.items())
+
+
 def _suspects(
     a: Analysis,
     content: list[int],
@@ -259,11 +284,12 @@ def _suspects(
                 tuple(sc.found[int(i)].text for i in order),
                 tuple(sc.found[int(i)].prior for i in order),
                 tuple(round(float(logits[i] - logits[order[0]]), 3) for i in order),
+                suspicion(selection_features(a, sc, logits)),
             )
         )
-    out.sort(key=lambda x: -x.pre_gain)
     cap = max(8, math.ceil(calibration.MAX_SUSPECT_SHARE * len(content)))
-    return out[:cap]
+    order = np.argsort(-np.array([x.suspicion for x in out]), kind="stable")
+    return [out[int(i)] for i in order[:cap]]
 
 
 def _window(a: Analysis, s: _Suspect, replacement: str) -> tuple[str, str]:
