@@ -67,6 +67,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import chain, compress, repeat
+from operator import itemgetter
 from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -83,7 +84,7 @@ from unspin.lexicon import word_frequencies
 from unspin.readers import ReadOptions, ReadProblem, read_inputs
 from unspin.report import Source
 from unspin.segment import NUMBER, PUNCT, WORD, Analysis, analyze
-from unspin.trace import TRACE_THRESHOLD, VerifiedSource, substitutions_from, trace_analysis
+from unspin.trace import TRACE_THRESHOLD, VerifiedSource, substitution_spans, trace_analysis
 
 # Candidate pairs need at least this estimated Jaccard over immutable shingles. Spun
 # copies of news articles sit at 0.56 or more (1st percentile, 70% of words spun, clauses
@@ -764,8 +765,8 @@ def _member(
     if aln is None:  # too large to align
         return Member(d.id, d.key, d.url, d.site, d.date, 0.0, 0.0, 0.0)
     v = VerifiedSource(root.id, None, root.url, ra, aln)
-    subs = substitutions_from(a, v, {p.copy_sentence for p in aln.pairs})
-    subs.sort(key=lambda s: s.start)
+    subs = substitution_spans(a, v, {p.copy_sentence for p in aln.pairs})
+    subs.sort(key=itemgetter(0))  # by start
     return Member(
         d.id,
         d.key,
@@ -775,7 +776,7 @@ def _member(
         round(aln.score, 4),
         round(aln.coverage, 4),
         round(aln.reused, 4),
-        tuple((s.start, s.end, s.text, s.original) for s in subs),
+        tuple(subs),
     )
 
 

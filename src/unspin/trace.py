@@ -40,8 +40,16 @@ class VerifiedSource:
 def substitutions_from(
     copy: Analysis, v: VerifiedSource, sentences: set[int]
 ) -> list[Substitution]:
-    # _trim and Analysis.input_span written out: clustering lists every substitution of
-    # every member of a crawl's clusters, and the calls cost more than the work.
+    """Every changed span of ``copy`` inside the aligned copy ``sentences`` of ``v``."""
+    return [Substitution(*s, v.id) for s in substitution_spans(copy, v, sentences)]
+
+
+def substitution_spans(
+    copy: Analysis, v: VerifiedSource, sentences: set[int]
+) -> list[tuple[int, int, str, str]]:
+    """:func:`substitutions_from` as ``(start, end, text, original)`` tuples."""
+    # Trimming and Analysis.input_span written out: clustering lists every substitution
+    # of every member of a crawl's clusters, and the calls cost more than the work.
     src = v.analysis
     c_kinds, s_kinds = copy.kinds, src.kinds
     c_spans, s_spans = copy.spans, src.spans
@@ -77,7 +85,7 @@ def substitutions_from(
                 original = src.text[s0:s1]
             else:
                 original = ""
-            out.append(Substitution(start, end, copy.text[start:end], original, v.id))
+            out.append((start, end, copy.text[start:end], original))
     return out
 
 
