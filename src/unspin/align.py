@@ -140,13 +140,21 @@ def _clauses(tokens: list[str], lo: int, hi: int) -> list[tuple[int, int]]:
 
 
 def _align_pair(
-    copy: Analysis, source: Analysis, cs: str, ss: str, ci: int, si: int
+    copy: Analysis,
+    source: Analysis,
+    cs: str,
+    ss: str,
+    ci: int,
+    si: int,
+    straight: tuple[int, list[Change]] | None = None,
 ) -> tuple[int, list[Change]]:
     """Word alignment of copy sentence ``ci`` (encoded ``cs``) with source sentence ``si``
-    (encoded ``ss``)."""
+    (encoded ``ss``); ``straight``: their :func:`_lcs_changes`, if already known."""
     c0, c1 = copy.sentences[ci]
     s0, s1 = source.sentences[si]
-    best = _lcs_changes(cs, ss, c0, s0, copy.kinds, source.kinds)
+    best = (
+        straight if straight is not None else _lcs_changes(cs, ss, c0, s0, copy.kinds, source.kinds)
+    )
     cc, sc = _clauses(copy.tokens, c0, c1), _clauses(source.tokens, s0, s1)
     if len(cc) < 2 or len(sc) < 2:
         return best
@@ -155,18 +163,19 @@ def _align_pair(
     cstr = [cs[a - c0 : b - c0] for a, b in cc]
     sstr = [ss[a - s0 : b - s0] for a, b in sc]
     sim = process.cdist(cstr, sstr, scorer=Indel.normalized_similarity)
-    order = np.dstack(np.unravel_index(np.argsort(-sim, axis=None), sim.shape))[0]
+    order = np.dstack(np.unravel_index(np.argsort(-sim, axis=None), sim.shape))[0].tolist()
+    sims = sim.tolist()  # Python numbers: cheaper to index one at a time
     used_c: set[int] = set()
     used_s: set[int] = set()
     pairs: list[tuple[int, int]] = []
     for i, j in order:
-        if sim[i, j] < _MIN_CLAUSE_SIM:
+        if sims[i][j] < _MIN_CLAUSE_SIM:
             break
         if i in used_c or j in used_s:
             continue
-        used_c.add(int(i))
-        used_s.add(int(j))
-        pairs.append((int(i), int(j)))
+        used_c.add(i)
+        used_s.add(j)
+        pairs.append((i, j))
     pairs.sort()
     if all(pairs[k][1] < pairs[k + 1][1] for k in range(len(pairs) - 1)):
         return best  # in order: the straight alignment already handles it
@@ -232,7 +241,7 @@ def align_encoded(copy: Encoded, source: Encoded) -> Alignment:
             c0, s0 = c.sentences[ci][0], s.sentences[si][0]
             matched, changes = _lcs_changes(cs, ss, c0, s0, c.kinds, s.kinds)
             if matched < shared:  # clauses may be swapped
-                matched, changes = _align_pair(c, s, cs, ss, ci, si)
+                matched, changes = _align_pair(c, s, cs, ss, ci, si, (matched, changes))
             dice = 2 * matched / (cw + sw)
             if dice >= MIN_SENTENCE_MATCH and (best is None or dice > best.match):
                 best = SentencePair(ci, si, dice, matched, tuple(changes))
