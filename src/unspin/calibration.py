@@ -17,7 +17,7 @@ FREQ_DISCOUNT = 0.75
 # The same discount for ranking a flagged word's suggestions (fitted for restoration),
 # and the weight of the candidate ranker's log-odds beside the gain there.
 RANK_DISCOUNT = 0.0
-RANK_PRIOR = 1.5
+RANK_PRIOR = 1.25
 # Which spans are re-scored: a logistic model over detect.selection_features(), fitted
 # with the candidate ranker (`--fit-ranker`).
 SELECT_WEIGHTS: dict[str, float] = {
@@ -48,43 +48,43 @@ CANDIDATE_WEIGHTS: dict[str, float] = {
 }
 # First stage: logistic model of P(substituted) for one suspect over
 # detect.word_features().
-WORD_BIAS = -3.9448
+WORD_BIAS = -3.794
 WORD_WEIGHTS: dict[str, float] = {
-    "surprisal": 0.0612,
-    "best_adjusted_gain": 0.0924,
-    "best_gain": 0.0698,
-    "zipf_written": 0.1698,
-    "zipf_best": 0.4578,
-    "phrase": -0.9635,
-    "pre_gain": 0.1971,
-    "prior_best": -1.9162,
-    "second_gain": 0.0702,
-    "rank_best": 0.0523,
+    "surprisal": 0.0899,
+    "best_adjusted_gain": 0.0949,
+    "best_gain": 0.0729,
+    "zipf_written": 0.1441,
+    "zipf_best": 0.4368,
+    "phrase": -0.8342,
+    "pre_gain": 0.1379,
+    "prior_best": -1.8325,
+    "second_gain": 0.0627,
+    "rank_best": 0.0543,
 }
 # Second stage: the same features plus "doc_logit", the log-odds of the document's mean
 # first-stage probability; and the probability from which a suspect is flagged.
-STACK_BIAS = -2.1063
+STACK_BIAS = -2.2252
 STACK_WEIGHTS: dict[str, float] = {
-    "surprisal": 0.0428,
-    "best_adjusted_gain": 0.0916,
-    "best_gain": 0.0678,
-    "zipf_written": 0.1641,
-    "zipf_best": 0.3913,
-    "phrase": -0.7187,
-    "pre_gain": 0.1572,
-    "prior_best": -1.7552,
-    "second_gain": 0.0539,
-    "rank_best": 0.0598,
-    "doc_logit": 1.8406,
+    "surprisal": 0.0657,
+    "best_adjusted_gain": 0.0942,
+    "best_gain": 0.0682,
+    "zipf_written": 0.1762,
+    "zipf_best": 0.3453,
+    "phrase": -0.6924,
+    "pre_gain": 0.1156,
+    "prior_best": -1.6108,
+    "second_gain": 0.0464,
+    "rank_best": 0.08,
+    "doc_logit": 1.8272,
 }
-MIN_WORD_PROB = 0.54
+MIN_WORD_PROB = 0.52
 # Logistic model of P(spun) over detect.features().
-SCORE_BIAS = -7.6808
+SCORE_BIAS = -7.8724
 SCORE_WEIGHTS: dict[str, float] = {
-    "doc_prior": 5.7137,
-    "top_mean": 9.3366,
-    "prob_sum_rate": 10.2127,
-    "strong_rate": 12.3594,
+    "doc_prior": 4.9059,
+    "top_mean": 10.1169,
+    "prob_sum_rate": 9.164,
+    "strong_rate": 8.2704,
 }
 # Documents whose spin score reaches this are called spun.
 SPUN_THRESHOLD = 0.5
