@@ -1,14 +1,18 @@
 """Spot spun words without a source.
 
-1. A cheap pass: the language model reads each sentence once; content words it finds
-   surprising, and phrases a thesaurus knows, become suspects.
-2. Each suspect's plausible originals come from the lexicon (reverse thesauri, vector
-   neighbours), inflected like the suspect.
-3. The language model re-reads a window around the suspect with each candidate in its
-   place. A suspect is flagged when some candidate explains its context clearly better
+1. Content words and phrases a thesaurus knows are spans; each span's plausible
+   originals come from the lexicon (reverse thesauri, vector neighbours), inflected like
+   the written word.
+2. A cheap pass: the language model reads each sentence once, which gives every word's
+   surprisal and the model's next-token expectation in front of each span. A ranker picks
+   each span's candidates worth re-scoring and a selection model the spans most likely
+   substituted (both fitted on spun text).
+3. The language model re-reads a window around each chosen span with each candidate in
+   its place. A span is flagged when some candidate explains its context clearly better
    (a gain in log-probability over the words as written).
 
-The thresholds live in :mod:`unspin.calibration`, fitted on data by bench/detect_bench.py.
+The weights and thresholds live in :mod:`unspin.calibration`, fitted on data by
+bench/detect_bench.py.
 """
 
 from __future__ import annotations
