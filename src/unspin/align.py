@@ -146,15 +146,13 @@ def _align_pair(
     ss: str,
     ci: int,
     si: int,
-    straight: tuple[int, list[Change]] | None = None,
+    straight: tuple[int, list[Change]],
 ) -> tuple[int, list[Change]]:
     """Word alignment of copy sentence ``ci`` (encoded ``cs``) with source sentence ``si``
-    (encoded ``ss``); ``straight``: their :func:`_lcs_changes`, if already known."""
+    (encoded ``ss``), given ``straight``: their :func:`_lcs_changes`."""
     c0, c1 = copy.sentences[ci]
     s0, s1 = source.sentences[si]
-    best = (
-        straight if straight is not None else _lcs_changes(cs, ss, c0, s0, copy.kinds, source.kinds)
-    )
+    best = straight
     cc, sc = _clauses(copy.tokens, c0, c1), _clauses(source.tokens, s0, s1)
     if len(cc) < 2 or len(sc) < 2:
         return best
