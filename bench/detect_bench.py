@@ -40,7 +40,6 @@ from unspin.detect import (
     Scored,
     SpanCandidates,
     _content_positions,
-    candidate_features,
     features,
     flags_from,
     rank_logits,
@@ -51,7 +50,7 @@ from unspin.detect import (
     suspicion,
     word_features,
 )
-from unspin.lexicon import Candidate, Lexicon
+from unspin.lexicon import Lexicon
 from unspin.scorer import Scorer
 from unspin.segment import analyze
 
@@ -173,7 +172,7 @@ def ranker_data(args: argparse.Namespace) -> list[RankerDoc]:
                 s0, s1 = an.input_span(sc.start, sc.end)
                 hit = [c for c in spun.changes if c.start <= s0 and s1 <= c.end]
                 doc.spans.append(sc)
-                doc.selection.append(selection_features(an, sc, rank_logits(sc.features)))
+                doc.selection.append(selection_features(sc, rank_logits(sc.features)))
                 doc.covers.append(
                     {k for k, u in enumerate(spun.substitutions) if u.start < s1 and s0 < u.end}
                     if hit
@@ -230,10 +229,8 @@ def fit_ranker(args: argparse.Namespace) -> None:
     the original is among the top k candidates, by the first pass alone (first-token
     log-probability) and by the ranker, and the share of substitutions among the spans
     re-scored, by pre_gain alone and by the selection model."""
-    names = list(
-        candidate_features(np.zeros(1), np.ones(1), [Candidate("x", 0.0, ())], np.zeros(1))
-    )
     docs = ranker_data(args)
+    names = list(docs[0].spans[0].features)
     fit_docs = [d for d in docs if d.article % 2 == 0]
     held_docs = [d for d in docs if d.article % 2 == 1]
 
@@ -354,6 +351,11 @@ def _substitutions(rec: dict) -> list[list]:
     return subs
 
 
+def _overlapping(subs: list[list], s0: int, s1: int) -> list[int]:
+    """Indices of the substitutions overlapping characters [s0, s1)."""
+    return [i for i, u in enumerate(subs) if u[0] < s1 and s0 < u[1]]
+
+
 def word_eval(recs: list[dict], min_prob: float) -> dict[str, float]:
     """Word level against the spinner's record. A flag is right when it lies inside a
     change; recall is the share of substitutions a right flag overlaps; a right flag is
@@ -382,7 +384,7 @@ def word_eval(recs: list[dict], min_prob: float) -> dict[str, float]:
             if not hit:
                 continue
             tp += 1
-            covered = [i for i, u in enumerate(subs) if u[0] < s1 and s0 < u[1]]
+            covered = _overlapping(subs, s0, s1)
             hit_subs.update(covered)
             best = f.best.text.lower()
             restored_whole += best == hit[0][2].lower()
@@ -412,7 +414,7 @@ def baseline_word_eval(recs: list[dict], zipf_max: float) -> dict:
                 s0, s1 = s["span"]
                 if any(t[0] <= s0 and s1 <= t[1] for t in rec["truth"]):
                     tp += 1
-                    hit_subs.update(i for i, u in enumerate(subs) if u[0] < s1 and s0 < u[1])
+                    hit_subs.update(_overlapping(subs, s0, s1))
         found += len(hit_subs)
     return {
         "precision": tp / n_flag if n_flag else 0.0,

@@ -160,7 +160,7 @@ def test_candidates_rescored_are_the_rankers_best(scorer: Scorer, lexicon: Lexic
     from unspin.detect import selection_features, suspicion
 
     sus = {
-        key: suspicion(selection_features(a, sc, rank_logits(sc.features)))
+        key: suspicion(selection_features(sc, rank_logits(sc.features)))
         for key, sc in spans.items()
     }
     kept = {(s.start, s.end) for s in scored}

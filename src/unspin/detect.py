@@ -73,6 +73,8 @@ class _Suspect:
     priors: tuple[float, ...]  # the lexicon's prior of each candidate
     ranks: tuple[float, ...]  # the ranker's log-odds of each candidate, relative to the best
     suspicion: float  # how worth re-scoring the span is (see suspicion())
+    zipf: float  # frequency of the written word(s)
+    zipfs: tuple[float, ...]  # frequency of each candidate
 
 
 def _first_pass(
@@ -198,8 +200,15 @@ class SpanCandidates:
     end: int
     surprisal: float
     own: float  # first-pass log-probability of the written word's first token
+    zipf: float  # frequency of the written word(s)
     found: tuple[Candidate, ...]
     features: dict[str, np.ndarray]  # candidate_features()
+
+    @property
+    def pre_gain(self) -> float:
+        """How much more the first pass expects the best candidate's first token than
+        the written word's."""
+        return float(self.features["first_token"].max()) - self.own
 
 
 def span_candidates(
@@ -224,13 +233,15 @@ def span_candidates(
         shown = [_as_written(a, s, c, opener) for c in cands]
         pre = np.array([d[scorer.first_token(t)] for t in shown], dtype=np.float64)
         n_tok = np.array([scorer.n_tokens(t) for t in shown], dtype=np.float64)
-        sims = lexicon.similarities(" ".join(a.tokens[s:e]), cands)
+        written_words = " ".join(a.tokens[s:e])
+        sims = lexicon.similarities(written_words, cands)
         out.append(
             SpanCandidates(
                 s,
                 e,
                 sum(surprisal.get(x, 0.0) for x in range(s, e)),
                 own,
+                lexicon.zipf(written_words),
                 tuple(found),
                 candidate_features(pre, n_tok, found, sims),
             )
@@ -238,16 +249,16 @@ def span_candidates(
     return out
 
 
-def selection_features(a: Analysis, sc: SpanCandidates, logits: np.ndarray) -> dict[str, float]:
+def selection_features(sc: SpanCandidates, logits: np.ndarray) -> dict[str, float]:
     """What decides which spans are re-scored, all from the first pass and the lexicon:
     how much the model prefers a candidate's first token to the written word's, how
     surprising the written word is and how common, and how sure the ranker is."""
     share = np.exp(logits - logits.max())
     return {
-        "pre_gain": float(sc.features["first_token"].max()) - sc.own,
+        "pre_gain": sc.pre_gain,
         "own": sc.own,
         "surprisal": sc.surprisal,
-        "zipf_written": Lexicon.zipf(" ".join(a.tokens[sc.start : sc.end])),
+        "zipf_written": sc.zipf,
         "phrase": float(sc.end - sc.start > 1),
         "candidates": math.log(len(sc.found)),
         "ranker_top": float(logits.max()),
@@ -284,11 +295,13 @@ def _suspects(
                 sc.start,
                 sc.end,
                 sc.surprisal,
-                float(sc.features["first_token"].max()) - sc.own,
+                sc.pre_gain,
                 tuple(sc.found[int(i)].text for i in order),
                 tuple(sc.found[int(i)].prior for i in order),
                 tuple(round(float(logits[i] - logits[order[0]]), 3) for i in order),
-                suspicion(selection_features(a, sc, logits)),
+                suspicion(selection_features(sc, logits)),
+                sc.zipf,
+                tuple(float(sc.features["zipf"][i]) for i in order),
             )
         )
     cap = max(8, math.ceil(calibration.MAX_SUSPECT_SHARE * len(content)))
@@ -362,16 +375,15 @@ def score_suspects(
         own = float(scores[pos])
         gains = scores[pos + 1 : pos + 1 + len(cands)].astype(np.float64) - own
         pos += 1 + len(cands)
-        written = " ".join(a.tokens[s.start : s.end])
         out.append(
             Scored(
                 start=s.start,
                 end=s.end,
                 surprisal=round(s.surprisal, 3),
-                zipf=lexicon.zipf(written),
+                zipf=s.zipf,
                 candidates=tuple(cands),
                 gains=tuple(round(float(g), 3) for g in gains),
-                zipfs=tuple(lexicon.zipf(c) for c in cands),
+                zipfs=s.zipfs,
                 has_left_context=s.start not in sent_starts,
                 pre_gain=round(s.pre_gain, 3),
                 priors=s.priors,
