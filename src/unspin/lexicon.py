@@ -230,7 +230,8 @@ class Lexicon:
     @lru_cache(maxsize=32768)  # noqa: B019 - one long-lived lexicon per process
     def _ranked(self, low: str, k: int) -> tuple[Candidate, ...]:
         # Headwords are ranked before they are inflected (inflection is the slow step):
-        # the prior looks at the headword, the candidate is its inflected form.
+        # the prior looks at the headword, the candidate is its inflected form. Ties go
+        # by text: the thesauri are sets, whose order changes with the hash seed.
         heads: dict[tuple[str, str], set[str]] = {}
         for head, tag in self.originals(low):
             heads.setdefault((head, tag), set()).add("thesaurus")
@@ -251,7 +252,7 @@ class Lexicon:
             for (h, t), sim in zip(keys, sims, strict=True)
         ]
         scored = []
-        for i in sorted(range(len(keys)), key=lambda i: -priors[i])[: 2 * k]:
+        for i in sorted(range(len(keys)), key=lambda i: (-priors[i], keys[i]))[: 2 * k]:
             head, tag = keys[i]
             cand = inflect(head, tag)
             if cand and cand != low and not _same_stem(cand, low):
@@ -263,7 +264,7 @@ class Lexicon:
         for c in scored:
             if c.text not in best or c.prior > best[c.text].prior:
                 best[c.text] = c
-        return tuple(sorted(best.values(), key=lambda c: -c.prior)[:k])
+        return tuple(sorted(best.values(), key=lambda c: (-c.prior, c.text))[:k])
 
     def _compose(self, phrase: str, k: int) -> list[Candidate]:
         """Originals of a spun phrase built word by word ("counterfeit consciousness" ->
@@ -292,13 +293,13 @@ class Lexicon:
                     if text != phrase:
                         prior = 2.0 + sum(o[x] for x, o in zip(expr, wide, strict=True)) / len(expr)
                         out[text] = Candidate(text, round(prior, 4), ("composed",))
-        narrow = [sorted(o.items(), key=lambda kv: -kv[1])[:8] for o in wide]
+        narrow = [sorted(o.items(), key=lambda kv: (-kv[1], kv[0]))[:8] for o in wide]
         for combo in itertools.product(*narrow):
             text = " ".join(t for t, _ in combo)
             if text != phrase and text not in out:
                 prior = sum(p for _, p in combo) / len(combo)
                 out[text] = Candidate(text, round(prior, 4), ("composed",))
-        return sorted(out.values(), key=lambda c: -c.prior)[:k]
+        return sorted(out.values(), key=lambda c: (-c.prior, c.text))[:k]
 
     @functools.cached_property
     def _expressions(self) -> dict[str, list[tuple[str, ...]]]:
