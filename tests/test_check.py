@@ -80,8 +80,8 @@ def test_scorer_distributions_agree_with_token_scores(scorer: Scorer) -> None:
 
 def test_scorer_tail_scores_equal_full_scores(scorer: Scorer) -> None:
     seq = [scorer.start_id, *scorer.tokenizer("The panel met on Saturday")["input_ids"]]
-    (full,), _ = scorer._forward([seq])
-    (tail,), _ = scorer._forward([seq], tail=[2])
+    (full,), _, _ = scorer._forward([seq])
+    (tail,), _, _ = scorer._forward([seq], tail=[2])
     assert tail[-2:] == pytest.approx(full[-2:], abs=1e-3)
     assert (tail[:-2] == 0).all()
 
@@ -279,3 +279,64 @@ def test_packed_continuations_equal_one_by_one(tiny_model: Path) -> None:
     sc._packing = False
     plain = sc.continuation_scores(pairs)
     assert packed == pytest.approx(plain, abs=1e-3)
+
+
+def test_scorer_span_states_are_the_hidden_states_around_a_span(scorer: Scorer) -> None:
+    import torch
+
+    text = "The panel met on Saturday in Orska."
+    cs, ce = text.index("met on"), text.index("met on") + len("met on")
+    ids = scorer.tokenizer(text, add_special_tokens=False)["input_ids"]
+    seq = torch.tensor([[scorer.start_id, *ids]])
+    with torch.inference_mode():
+        out = scorer.model.get_decoder()(input_ids=seq, output_hidden_states=True)
+    got = {}
+    for layer, h in ((None, out.last_hidden_state[0]), (1, out.hidden_states[1][0])):
+        (ts,) = scorer.token_scores([text], spans_at=[[(cs, ce), (0, 3)]], layer=layer)
+        got[layer] = ts.span_states
+        assert ts.span_states.shape == (2, 3, scorer.model.config.hidden_size)
+        inside = [t for t, (s, e) in enumerate(ts.offsets) if s < ce and e > cs]
+        assert len(inside) >= 2
+        # In front of the span, at its last token, after it (the start token is position 0).
+        want = h[[inside[0], inside[-1] + 1, inside[-1] + 2]].float().numpy()
+        assert ts.span_states[0] == pytest.approx(want, abs=1e-4)
+    assert abs(got[None] - got[1]).max() > 1e-2  # another layer, other states
+    assert scorer.token_scores([text])[0].span_states.size == 0  # only when asked
+
+
+def test_probe_reads_the_first_pass_into_detection(
+    scorer: Scorer, lexicon: Lexicon, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from unspin.detect import _content_positions, first_pass, span_candidates, word_features
+    from unspin.probe import SpanProbe, shipped_probe
+
+    a = analyze(example_text("spun.txt"))
+    content = _content_positions(a)
+    # The tiny model has no probe: every span reads 0.
+    assert scorer.probe is None
+    assert {sc.probe for sc in span_candidates(a, content, scorer, lexicon)} == {0.0}
+    hidden = scorer.model.config.hidden_size
+    rng = np.random.default_rng(0)
+    probe = SpanProbe(rng.normal(size=3 * hidden).astype(np.float32), 0.25, layer=1)
+    probe.save(tmp_path / "p.npz")
+    probe = SpanProbe.load(tmp_path / "p.npz")
+    assert probe.layer == 1
+    monkeypatch.setattr(scorer, "probe", probe)
+    spans = span_candidates(a, content, scorer, lexicon)
+    fp = first_pass(a, scorer, {sc.start: sc.end for sc in spans}, states=True, layer=1)
+    for sc in spans:
+        want = float(probe.logits(fp.states[sc.start][None])[0])
+        assert sc.probe == pytest.approx(want, abs=1e-3)
+    assert len({round(sc.probe, 3) for sc in spans}) > 1
+    scored = score_suspects(a, scorer, lexicon)
+    by_span = {(sc.start, sc.end): sc.probe for sc in spans}
+    for s in scored:
+        assert s.probe == pytest.approx(by_span[(s.start, s.end)], abs=1e-3)
+        assert word_features(s)["probe"] == s.probe
+    # Weights belong to one model: none for an unknown name or another hidden size.
+    assert shipped_probe("some/other-model", 576) is None
+    assert shipped_probe("smollm2", hidden) is None
+    shipped = shipped_probe("smollm2", 576)
+    assert shipped is not None and shipped.hidden_size == 576

@@ -21,14 +21,15 @@ RANK_PRIOR = 1.25
 # Which spans are re-scored: a logistic model over detect.selection_features(), fitted
 # with the candidate ranker (`--fit-ranker`).
 SELECT_WEIGHTS: dict[str, float] = {
-    "pre_gain": 0.084,
-    "own": -0.1291,
-    "surprisal": 0.1256,
-    "zipf_written": -0.5807,
-    "phrase": 0.9868,
-    "candidates": 0.5856,
-    "ranker_top": 0.2709,
-    "ranker_top_share": 0.4858,
+    "pre_gain": 0.0653,
+    "own": -0.0629,
+    "surprisal": 0.1041,
+    "zipf_written": -0.2469,
+    "phrase": 0.6087,
+    "candidates": 0.3467,
+    "ranker_top": 0.2168,
+    "ranker_top_share": 0.7245,
+    "probe": 0.6494,
 }
 # Candidate ranker: conditional logit over detect.candidate_features(), choosing which of
 # a span's lexicon candidates the LM re-scores. Fitted with `python bench/detect_bench.py
@@ -60,6 +61,7 @@ WORD_WEIGHTS: dict[str, float] = {
     "prior_best": -1.8325,
     "second_gain": 0.0627,
     "rank_best": 0.0543,
+    "probe": 0.0,
 }
 # Second stage: the same features plus "doc_logit", the log-odds of the document's mean
 # first-stage probability; and the probability from which a suspect is flagged.
@@ -75,6 +77,7 @@ STACK_WEIGHTS: dict[str, float] = {
     "prior_best": -1.6108,
     "second_gain": 0.0464,
     "rank_best": 0.08,
+    "probe": 0.0,
     "doc_logit": 1.8272,
 }
 MIN_WORD_PROB = 0.52

