@@ -44,6 +44,7 @@ from unspin.detect import (
     features,
     first_pass,
     flags_from,
+    judge,
     rank_logits,
     score_suspects,
     selection_features,
@@ -469,7 +470,8 @@ def word_eval(recs: list[dict], min_prob: float) -> dict[str, float]:
     for rec in recs:
         scored = _scored(rec)
         span_of = {(s["start"], s["end"]): s["span"] for s in rec["scored"]}
-        flags = flags_from(scored, min_prob=min_prob)
+        # As `check` flags: a document the spin score calls clean keeps no flags.
+        flags = judge(scored, rec["content"], min_prob=min_prob).flags
         truth = rec["truth"]
         if rec["kind"] == "orig":
             false_orig += len(flags)
@@ -561,6 +563,18 @@ def fit_word_models(cal: list[dict]) -> None:
     calibration.STACK_BIAS = float(w[-1])
 
 
+def fit_doc_model(cal: list[dict]) -> None:
+    """The document score, logistic regression on calibration documents over
+    detect.features(), set in :mod:`unspin.calibration` (its features do not depend on
+    the flag threshold)."""
+    names = list(calibration.SCORE_WEIGHTS)
+    x = np.array([[doc_features(r, calibration.MIN_WORD_PROB)[k] for k in names] for r in cal])
+    y = np.array([r["kind"] == "spun" for r in cal], dtype=float)
+    w = fit_logistic(x, y)
+    calibration.SCORE_WEIGHTS = dict(zip(names, (float(v) for v in w[:-1]), strict=True))
+    calibration.SCORE_BIAS = float(w[-1])
+
+
 def rare_share(rec: dict) -> float:
     return sum(s["zipf"] < 3.5 for s in rec["scored"]) / max(1, rec["content"])
 
@@ -571,10 +585,11 @@ def analyse(args: argparse.Namespace) -> None:
     ev = [r for r in recs if r["split"] == "eval"]
     print(f"documents: calibration {len(cal)}, evaluation {len(ev)}")
 
-    # 1. Word level, on calibration: for each frequency discount fit the word model, then
-    # take the lowest probability threshold (most recall) that keeps false flags on
-    # un-spun text <= 1 per 500 words and precision >= 0.8 at 30%; failing that, the
-    # threshold with the best recall under the false-flag limit alone.
+    # 1. Word level, on calibration: for each frequency discount fit the word model and
+    # the document model (a document it calls clean keeps no flags), then take the
+    # lowest probability threshold (most recall) that keeps false flags on un-spun text
+    # <= 1 per 500 words and precision >= 0.8 at 30%; failing that, the threshold with
+    # the best recall under the false-flag limit alone.
     if args.frozen:
         fitted_elsewhere(args, cal, ev)
         return
@@ -582,6 +597,7 @@ def analyse(args: argparse.Namespace) -> None:
     for discount in (0.0, 0.25, 0.5, 0.75, 1.0):
         calibration.FREQ_DISCOUNT = discount
         fit_word_models(cal)
+        fit_doc_model(cal)
         at30 = [r for r in cal if r["kind"] == "orig" or r["rate"] == 0.3]
         for p in np.arange(0.05, 0.99, 0.01):
             m = word_eval(at30, float(p))
@@ -596,15 +612,18 @@ def analyse(args: argparse.Namespace) -> None:
                     m,
                     (dict(calibration.WORD_WEIGHTS), calibration.WORD_BIAS),
                     (dict(calibration.STACK_WEIGHTS), calibration.STACK_BIAS),
+                    (dict(calibration.SCORE_WEIGHTS), calibration.SCORE_BIAS),
                 )
     assert best is not None
-    _, discount, min_prob, m, (wweights, wbias), (sweights, sbias) = best
+    _, discount, min_prob, m, (wweights, wbias), (sweights, sbias), (dweights, dbias) = best
     calibration.FREQ_DISCOUNT = discount
     calibration.WORD_WEIGHTS = {k: round(v, 4) for k, v in wweights.items()}
     calibration.WORD_BIAS = round(wbias, 4)
     calibration.STACK_WEIGHTS = {k: round(v, 4) for k, v in sweights.items()}
     calibration.STACK_BIAS = round(sbias, 4)
     calibration.MIN_WORD_PROB = round(min_prob, 3)
+    calibration.SCORE_WEIGHTS = {k: round(v, 4) for k, v in dweights.items()}
+    calibration.SCORE_BIAS = round(dbias, 4)
     print(f"chosen FREQ_DISCOUNT={discount} MIN_WORD_PROB={min_prob:.3f} (calibration at 30%: {m})")
     # Suggestions: the discount that restores most correctly flagged words on calibration.
     spun_cal = [r for r in cal if r["kind"] == "spun"]
@@ -620,13 +639,8 @@ def analyse(args: argparse.Namespace) -> None:
         f"calibration: {restored[best_rank]:.3f}; with the gain alone: {restored[(0.0, 0.0)]:.3f})"
     )
 
-    # 2. Document score: logistic regression on calibration documents.
+    # 2. Document score: fitted with the word model chosen above (fit_doc_model).
     names = list(calibration.SCORE_WEIGHTS)
-    x = np.array([[doc_features(r, min_prob)[k] for k in names] for r in cal])
-    y = np.array([r["kind"] == "spun" for r in cal], dtype=float)
-    w = fit_logistic(x, y)
-    calibration.SCORE_WEIGHTS = dict(zip(names, (round(float(v), 4) for v in w[:-1]), strict=True))
-    calibration.SCORE_BIAS = round(float(w[-1]), 4)
 
     def score(rec: dict) -> float:
         f = doc_features(rec, min_prob)

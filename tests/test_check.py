@@ -340,3 +340,21 @@ def test_probe_reads_the_first_pass_into_detection(
     assert shipped_probe("smollm2", hidden) is None
     shipped = shipped_probe("smollm2", 576)
     assert shipped is not None and shipped.hidden_size == 576
+
+
+def test_a_document_called_clean_keeps_no_flags(
+    scorer: Scorer, lexicon: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unspin import calibration
+    from unspin.detect import judge
+
+    a = analyze(example_text("spun.txt"))
+    scored = score_suspects(a, scorer, lexicon)
+    every = flags_from(scored, min_prob=-1.0)
+    assert every
+    monkeypatch.setattr(calibration, "SPUN_THRESHOLD", 0.0)  # every document is spun
+    got = judge(scored, 100, min_prob=-1.0)
+    assert got.flags == every and got.features["flag_rate"] == len(every) / 100
+    monkeypatch.setattr(calibration, "SPUN_THRESHOLD", 1.01)  # none is
+    got = judge(scored, 100, min_prob=-1.0)
+    assert got.flags == [] and got.spin_score < 1.01 and got.features["flag_rate"] == 0.0

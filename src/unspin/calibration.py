@@ -3,9 +3,9 @@
 Detection thresholds and the document-score model come from bench/detect_bench.py on
 ../shared/data/news (spun copies against their originals, a calibration split apart
 from the evaluation split). Fitted with `python bench/detect_bench.py --data ../shared/data
---n 40 --threads 1` (20 calibration articles x 4 versions, MyThes spinner, Debian's
-mythes-en-us installed); re-fit with `--analyse`, which prints the values as
-"calibration_block".
+--n 40 --threads 2` (20 calibration articles x 4 versions, MyThes spinner, Debian's
+mythes-en-us installed; the hidden-state probe of unspin/probes fitted before it, with
+`--fit-probe`); re-fit with `--analyse`, which prints the values as "calibration_block".
 """
 
 # At most this share of a document's content words are re-scored with candidates (those
@@ -13,10 +13,10 @@ mythes-en-us installed); re-fit with `--analyse`, which prints the values as
 MAX_SUSPECT_SHARE = 0.5
 # Share of the unigram log-frequency difference removed from a candidate's gain (1 would
 # be pointwise mutual information; 0 the raw language-model preference).
-FREQ_DISCOUNT = 0.75
+FREQ_DISCOUNT = 0.25
 # The same discount for ranking a flagged word's suggestions (fitted for restoration),
 # and the weight of the candidate ranker's log-odds beside the gain there.
-RANK_DISCOUNT = 0.0
+RANK_DISCOUNT = 0.25
 RANK_PRIOR = 1.25
 # Which spans are re-scored: a logistic model over detect.selection_features(), fitted
 # with the candidate ranker (`--fit-ranker`).
@@ -49,45 +49,45 @@ CANDIDATE_WEIGHTS: dict[str, float] = {
 }
 # First stage: logistic model of P(substituted) for one suspect over
 # detect.word_features().
-WORD_BIAS = -3.794
+WORD_BIAS = -2.7201
 WORD_WEIGHTS: dict[str, float] = {
-    "surprisal": 0.0899,
-    "best_adjusted_gain": 0.0949,
-    "best_gain": 0.0729,
-    "zipf_written": 0.1441,
-    "zipf_best": 0.4368,
-    "phrase": -0.8342,
-    "pre_gain": 0.1379,
-    "prior_best": -1.8325,
-    "second_gain": 0.0627,
-    "rank_best": 0.0543,
-    "probe": 0.0,
+    "surprisal": 0.0243,
+    "best_adjusted_gain": 0.0813,
+    "best_gain": 0.0713,
+    "zipf_written": 0.1589,
+    "zipf_best": 0.2453,
+    "phrase": 0.2537,
+    "pre_gain": 0.1221,
+    "prior_best": -0.6565,
+    "second_gain": 0.0338,
+    "rank_best": 0.1091,
+    "probe": 0.8051,
 }
 # Second stage: the same features plus "doc_logit", the log-odds of the document's mean
 # first-stage probability; and the probability from which a suspect is flagged.
-STACK_BIAS = -2.2252
+STACK_BIAS = -2.1429
 STACK_WEIGHTS: dict[str, float] = {
-    "surprisal": 0.0657,
-    "best_adjusted_gain": 0.0942,
-    "best_gain": 0.0682,
-    "zipf_written": 0.1762,
-    "zipf_best": 0.3453,
-    "phrase": -0.6924,
-    "pre_gain": 0.1156,
-    "prior_best": -1.6108,
-    "second_gain": 0.0464,
-    "rank_best": 0.08,
-    "probe": 0.0,
-    "doc_logit": 1.8272,
+    "surprisal": 0.0186,
+    "best_adjusted_gain": 0.0799,
+    "best_gain": 0.0701,
+    "zipf_written": 0.1532,
+    "zipf_best": 0.2303,
+    "phrase": 0.236,
+    "pre_gain": 0.1128,
+    "prior_best": -0.6483,
+    "second_gain": 0.0254,
+    "rank_best": 0.1224,
+    "probe": 0.6439,
+    "doc_logit": 0.9785,
 }
-MIN_WORD_PROB = 0.52
+MIN_WORD_PROB = 0.39
 # Logistic model of P(spun) over detect.features().
-SCORE_BIAS = -7.8724
+SCORE_BIAS = -5.8817
 SCORE_WEIGHTS: dict[str, float] = {
-    "doc_prior": 4.9059,
-    "top_mean": 10.1169,
-    "prob_sum_rate": 9.164,
-    "strong_rate": 8.2704,
+    "doc_prior": 4.3148,
+    "top_mean": 8.6138,
+    "prob_sum_rate": 8.2596,
+    "strong_rate": 7.6826,
 }
 # Documents whose spin score reaches this are called spun.
 SPUN_THRESHOLD = 0.5

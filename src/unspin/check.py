@@ -103,7 +103,8 @@ def check(
         spin_score=round(found.spin_score, 4),
         sources=sources,
         substitutions=subs,
-        # A clean verdict keeps the words as written: the flags remain as evidence.
+        # A clean verdict keeps the words as written (and has no model guesses left:
+        # detect.judge); source-backed substitutions are restored either way.
         restored=restore(doc.text, [s for s in subs if spun or s.source_id], stray),
         text=doc.text,
         stray=stray,

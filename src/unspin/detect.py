@@ -579,12 +579,21 @@ def spin_score(feats: dict[str, float]) -> float:
     )
 
 
+def judge(scored: list[Scored], content_words: int, *, min_prob: float | None = None) -> Detection:
+    """Flags (:func:`flags_from`), document features and spin score of a document's
+    scored suspects. A document the score calls clean keeps no flags: there, an odd word
+    is far more often a writer's choice than a substitution, and a clean verdict beside
+    flagged words would say two things at once."""
+    flags = flags_from(scored, min_prob=min_prob)
+    score = spin_score(features(flags, content_words, scored))
+    if score < calibration.SPUN_THRESHOLD:
+        flags = []
+    return Detection(flags, content_words, features(flags, content_words, scored), score)
+
+
 def detect(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 6) -> Detection:
     """Flag spun words in ``a`` (stray sentences already left out)."""
     content = _content_positions(a)
     if not content:  # nothing a spinner could have touched
         return Detection([], 0, features([], 0, []), 0.0)
-    scored = score_suspects(a, scorer, lexicon, k=k, content=content)
-    flags = flags_from(scored)
-    feats = features(flags, len(content), scored)
-    return Detection(flags, len(content), feats, spin_score(feats))
+    return judge(score_suspects(a, scorer, lexicon, k=k, content=content), len(content))
