@@ -227,7 +227,7 @@ class SpanCandidates:
     zipf: float  # frequency of the written word(s)
     found: tuple[Candidate, ...]
     features: dict[str, np.ndarray]  # candidate_features()
-    probe: float = 0.0  # the hidden-state probe's log-odds of a substitution (0: no probe)
+    probe: float  # the hidden-state probe's log-odds of a substitution (0: no probe)
 
     @property
     def pre_gain(self) -> float:
@@ -585,10 +585,12 @@ def judge(scored: list[Scored], content_words: int, *, min_prob: float | None = 
     is far more often a writer's choice than a substitution, and a clean verdict beside
     flagged words would say two things at once."""
     flags = flags_from(scored, min_prob=min_prob)
-    score = spin_score(features(flags, content_words, scored))
-    if score < calibration.SPUN_THRESHOLD:
+    feats = features(flags, content_words, scored)
+    score = spin_score(feats)
+    if flags and score < calibration.SPUN_THRESHOLD:
         flags = []
-    return Detection(flags, content_words, features(flags, content_words, scored), score)
+        feats = features(flags, content_words, scored)
+    return Detection(flags, content_words, feats, score)
 
 
 def detect(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 6) -> Detection:

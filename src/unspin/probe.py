@@ -51,7 +51,7 @@ class SpanProbe:
     @staticmethod
     def load(path: Path) -> SpanProbe:
         with np.load(path) as z:
-            layer = int(z["layer"]) if "layer" in z else -1
+            layer = int(z["layer"])
             return SpanProbe(
                 z["weights"].astype(np.float32), float(z["bias"]), None if layer < 0 else layer
             )
