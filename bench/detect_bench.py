@@ -50,11 +50,13 @@ from unspin.detect import (
     selection_features,
     span_candidates,
     stack_features,
+    suggestion_scores,
     suspicion,
     word_features,
 )
 from unspin.lexicon import Lexicon
 from unspin.probe import SpanProbe
+from unspin.reread import reread_scored
 from unspin.scorer import Scorer
 from unspin.segment import analyze
 
@@ -109,6 +111,10 @@ def run(args: argparse.Namespace) -> None:
                 t = time.perf_counter()
                 an = analyze(text)
                 scored = score_suspects(an, scorer, lexicon)
+                # As `check` does: the flags with the shipped calibration, read again.
+                flags = judge(scored, len(_content_positions(an))).flags
+                by_span = {(s.start, s.end): s for s in scored}
+                again = reread_scored(an, scorer, flags, [by_span[(f.start, f.end)] for f in flags])
                 dt = time.perf_counter() - t
                 busy += dt
                 n_words += an.n_words
@@ -125,6 +131,7 @@ def run(args: argparse.Namespace) -> None:
                     "scored": [
                         {**asdict(s), "span": an.input_span(s.start, s.end)} for s in scored
                     ],
+                    "reread": [asdict(s) for s in again],
                 }
                 f.write(json.dumps(rec) + "\n")
                 f.flush()
@@ -439,11 +446,18 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 40
     return np.r_[raw, bias]
 
 
-def _scored(rec: dict) -> list[Scored]:
+def _tuples(v: Any) -> Any:
+    return tuple(_tuples(x) for x in v) if isinstance(v, list) else v
+
+
+def _scored(rec: dict, key: str = "scored") -> list[Scored]:
     return [
-        Scored(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in s.items() if k != "span"})
-        for s in rec["scored"]
+        Scored(**{k: _tuples(v) for k, v in s.items() if k != "span"}) for s in rec.get(key, [])
     ]
+
+
+def _best(s: Scored) -> str:
+    return s.candidates[int(np.argmax(suggestion_scores(s)))].lower()
 
 
 def _substitutions(rec: dict) -> list[list]:
@@ -463,12 +477,16 @@ def word_eval(recs: list[dict], min_prob: float) -> dict[str, float]:
     change; recall is the share of substitutions a right flag overlaps; a right flag is
     restored when its best suggestion is the original of the substitution(s) it covers
     ("restored_top1") or of its whole change, merged neighbours included
-    ("restored_top1_whole_change", stricter where two substitutions touch)."""
+    ("restored_top1_whole_change", stricter where two substitutions touch). Suggestions
+    come from the second reading (unspin.reread) where stage 1 read the flag again (the
+    flags of the shipped calibration; "reread_share" says for how many right flags),
+    else from the first; "restored_top1_first_reading" is the first reading's alone."""
     tp = n_flag = n_true = found = 0
-    restored = restored_whole = 0
+    restored = restored_whole = restored_first = n_reread = 0
     false_orig = words_orig = 0
     for rec in recs:
         scored = _scored(rec)
+        again = {(s.start, s.end): s for s in _scored(rec, "reread")}
         span_of = {(s["start"], s["end"]): s["span"] for s in rec["scored"]}
         # As `check` flags: a document the spin score calls clean keeps no flags.
         flags = judge(scored, rec["content"], min_prob=min_prob).flags
@@ -489,15 +507,21 @@ def word_eval(recs: list[dict], min_prob: float) -> dict[str, float]:
             tp += 1
             covered = _overlapping(subs, s0, s1)
             hit_subs.update(covered)
-            best = f.best.text.lower()
-            restored_whole += best == hit[0][2].lower()
-            restored += best in (hit[0][2].lower(), " ".join(subs[i][2] for i in covered).lower())
+            right = (hit[0][2].lower(), " ".join(subs[i][2] for i in covered).lower())
+            first = f.best.text.lower()
+            best = _best(again[(f.start, f.end)]) if (f.start, f.end) in again else first
+            n_reread += (f.start, f.end) in again
+            restored_whole += best == right[0]
+            restored += best in right
+            restored_first += first in right
         found += len(hit_subs)
     return {
         "precision": tp / n_flag if n_flag else 0.0,
         "recall": found / n_true if n_true else 0.0,
         "restored_top1": restored / tp if tp else 0.0,
         "restored_top1_whole_change": restored_whole / tp if tp else 0.0,
+        "restored_top1_first_reading": restored_first / tp if tp else 0.0,
+        "reread_share": n_reread / tp if tp else 0.0,
         "false_flags_per_500w": 500 * false_orig / words_orig if words_orig else 0.0,
     }
 

@@ -358,3 +358,50 @@ def test_a_document_called_clean_keeps_no_flags(
     monkeypatch.setattr(calibration, "SPUN_THRESHOLD", 1.01)  # none is
     got = judge(scored, 100, min_prob=-1.0)
     assert got.flags == [] and got.spin_score < 1.01 and got.features["flag_rate"] == 0.0
+
+
+def test_context_window_puts_restored_words_in_the_context() -> None:
+    from unspin.detect import context_window
+
+    a = analyze("The long harmony track stalled as cultural leaders met in the old port city.")
+    k = a.tokens.index("stalled")
+    h, c = a.tokens.index("harmony"), a.tokens.index("cultural")
+    left, right = context_window(a, k, k + 1, "stopped")
+    assert (left, right) == ("The long harmony track", " stopped as cultural")
+    restored = {h: (h + 1, "peace"), c: (c + 1, "ethnic"), k: (k + 1, "ignored")}
+    left, right = context_window(a, k, k + 1, "stopped", right_words=4, restored=restored)
+    assert left == "The long peace track"  # its own span's entry is not read
+    assert right == " stopped as ethnic leaders met"
+    # A restored phrase counts whole: "track stalled" -> "process" cut at one left word.
+    t = a.tokens.index("track")
+    left, _ = context_window(a, c, c + 1, "ethnic", left_words=2, restored={t: (t + 2, "process")})
+    assert left == "process as"
+
+
+def test_second_reading_reranks_suggestions_only(scorer: Scorer, lexicon: Lexicon) -> None:
+    from unspin.detect import RESERVE, judge
+    from unspin.reread import reread, reread_scored
+
+    a = analyze(example_text("spun.txt"))
+    scored = score_suspects(a, scorer, lexicon, k=3)
+    assert any(s.reserve for s in scored), "spans with more candidates keep a reserve"
+    for s in scored:
+        assert len(s.candidates) + len(s.reserve) <= max(3, RESERVE)
+        assert [r[2] for r in s.reserve] == sorted((r[2] for r in s.reserve), reverse=True)
+        assert all(r[2] <= s.ranks[-1] for r in s.reserve)
+    flags = judge(scored, 100, min_prob=-1.0).flags
+    assert flags
+    again = reread(a, scorer, flags, scored)
+    assert [(f.start, f.end, f.probability) for f in again] == [
+        (f.start, f.end, f.probability) for f in flags
+    ]
+    by_span = {(s.start, s.end): s for s in scored}
+    rescored = reread_scored(a, scorer, flags, [by_span[(f.start, f.end)] for f in flags])
+    for f, s in zip(again, rescored, strict=True):
+        pool = by_span[(f.start, f.end)]
+        assert s.candidates == pool.candidates + tuple(r[0] for r in pool.reserve)
+        assert len(s.gains) == len(s.candidates) and s.reserve == ()
+        assert {x.text for x in f.suggestions} <= set(s.candidates)
+        # Each suggestion holds its share of the flag's probability, which stays.
+        assert 0.0 <= sum(x.confidence for x in f.suggestions) <= f.probability + 1e-3
+    assert reread(a, scorer, flags, scored, rounds=0) == flags

@@ -16,6 +16,7 @@ from unspin.document import Document
 from unspin.lexicon import Lexicon
 from unspin.normalize import normalize
 from unspin.report import CheckReport, CheckSubstitution
+from unspin.reread import reread
 from unspin.scorer import Scorer
 from unspin.segment import analyze
 from unspin.trace import TRACE_THRESHOLD, prelude, restore, trace_analysis
@@ -77,7 +78,7 @@ def check(
         ]
     taken = [(s.start, s.end) for s in subs]
     found = detect(analysis, scorer, lexicon)
-    for f in found.flags:
+    for f in reread(analysis, scorer, found.flags, found.scored):
         start, end = analysis.input_span(f.start, f.end)
         if any(a < end and start < b for a, b in taken):
             continue  # the source already says what these words were

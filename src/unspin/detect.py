@@ -19,7 +19,7 @@ bench/detect_bench.py.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +32,9 @@ from unspin.segment import WORD, Analysis, immutable_mask
 
 _LEFT_WORDS = 5  # context before a suspect
 _RIGHT_WORDS = 2  # words after it that must still fit
+# Candidates per span kept after the ranker: the first `k` are scored for every suspect,
+# the rest only for flagged spans, by the second reading (unspin.reread).
+RESERVE = 12
 _MAX_PHRASE = 3
 # Candidates per span drawn from the lexicon (by prior) and ranked by the first LM pass.
 _LEXICON_CANDIDATES = 128
@@ -50,6 +53,7 @@ class Flag:
     end: int
     surprisal: float
     suggestions: tuple[Suggestion, ...]
+    probability: float  # calibrated probability that the span is a substitution
 
     @property
     def best(self) -> Suggestion:
@@ -62,6 +66,7 @@ class Detection:
     content_words: int
     features: dict[str, float]
     spin_score: float
+    scored: list[Scored]  # every suspect, as scored: what the flags came from
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class _Suspect:
     zipf: float  # frequency of the written word(s)
     zipfs: tuple[float, ...]  # frequency of each candidate
     probe: float  # see SpanCandidates
+    reserve: tuple[tuple[str, float, float, float], ...]  # see Scored
 
 
 @dataclass(frozen=True)
@@ -330,7 +336,8 @@ def _suspects(
     k: int,
 ) -> list[_Suspect]:
     """Spans whose candidates the left context prefers, each with its best ``k``
-    candidates, most suspicious first.
+    candidates (and the next ones up to :data:`RESERVE` in reserve), most suspicious
+    first.
 
     A candidate whose first token the model expects more than the written word's is
     evidence of a substitution. The candidates worth re-scoring are those the ranker
@@ -338,7 +345,8 @@ def _suspects(
     out: list[_Suspect] = []
     for sc in span_candidates(a, content, scorer, lexicon):
         logits = rank_logits(sc.features)
-        order = np.argsort(-logits, kind="stable")[:k]
+        ranked = np.argsort(-logits, kind="stable")[: max(k, RESERVE)]
+        order = ranked[:k]
         out.append(
             _Suspect(
                 sc.start,
@@ -352,6 +360,15 @@ def _suspects(
                 sc.zipf,
                 tuple(float(sc.features["zipf"][i]) for i in order),
                 sc.probe,
+                tuple(
+                    (
+                        sc.found[int(i)].text,
+                        sc.found[int(i)].prior,
+                        round(float(logits[i] - logits[order[0]]), 3),
+                        float(sc.features["zipf"][i]),
+                    )
+                    for i in ranked[k:]
+                ),
             )
         )
     cap = max(8, math.ceil(calibration.MAX_SUSPECT_SHARE * len(content)))
@@ -359,17 +376,47 @@ def _suspects(
     return [out[int(i)] for i in order[:cap]]
 
 
-def _window(a: Analysis, s: _Suspect, replacement: str) -> tuple[str, str]:
-    """(left context, replacement + right context) within the suspect's sentence."""
+def context_window(
+    a: Analysis,
+    start: int,
+    end: int,
+    replacement: str,
+    *,
+    left_words: int = _LEFT_WORDS,
+    right_words: int = _RIGHT_WORDS,
+    restored: Mapping[int, tuple[int, str]] | None = None,
+) -> tuple[str, str]:
+    """(left context, replacement + right context) for tokens [start, end) within their
+    sentence: up to ``left_words`` words before, ``right_words`` after. ``restored``
+    (span start -> (end, text)) puts other spans' suggested originals in the context."""
     text = a.norm.text
-    sent = next((i, j) for i, j in a.sentences if i <= s.start < j)
-    words = [k for k in range(sent[0], s.start) if a.kinds[k] == WORD][-_LEFT_WORDS:]
-    left_start = a.spans[words[0]][0] if words else a.spans[sent[0]][0]
-    left = text[left_start : a.spans[s.start][0]].rstrip()
-    after = [k for k in range(s.end, sent[1]) if a.kinds[k] == WORD][:_RIGHT_WORDS]
-    right_end = a.spans[after[-1]][1] if after else a.spans[s.end - 1][1]
-    right = text[a.spans[s.end - 1][1] : right_end]
-    return left, (" " if left else "") + _cased(a, s.start, replacement) + right
+    restored = restored or {}
+    sent = next((i, j) for i, j in a.sentences if i <= start < j)
+    words = [k for k in range(sent[0], start) if a.kinds[k] == WORD][-left_words:]
+    first = words[0] if words else sent[0]
+    after = [k for k in range(end, sent[1]) if a.kinds[k] == WORD][:right_words]
+    last = after[-1] + 1 if after else end
+    for k, (e, _) in restored.items():  # a restored span counts whole or not at all
+        if k < first < e:
+            first = k
+        if k < last < e:
+            last = e
+
+    def read(i: int, j: int) -> str:
+        """The text of tokens [i, j) with the restored spans in it."""
+        out, pos, k = [], a.spans[i][0], i
+        while k < j:
+            if k in restored and restored[k][0] <= j:
+                e, t = restored[k]
+                out += [text[pos : a.spans[k][0]], _cased(a, k, t)]
+                pos, k = a.spans[e - 1][1], e
+            else:
+                k += 1
+        return "".join(out) + text[pos : a.spans[j - 1][1]]
+
+    left = read(first, start).rstrip() if first < start else ""
+    right = text[a.spans[end - 1][1] : a.spans[end][0]] + read(end, last) if last > end else ""
+    return left, (" " if left else "") + _cased(a, start, replacement) + right
 
 
 @dataclass(frozen=True)
@@ -388,6 +435,8 @@ class Scored:
     priors: tuple[float, ...] = ()  # the lexicon's prior of each candidate
     ranks: tuple[float, ...] = ()  # the candidate ranker's log-odds, relative to the best
     probe: float = 0.0  # the hidden-state probe's log-odds (see SpanCandidates)
+    # The ranker's next candidates, not yet scored: (text, prior, rank, zipf) each.
+    reserve: tuple[tuple[str, float, float, float], ...] = ()
 
     def adjusted(self, discount: float | None = None) -> np.ndarray:
         """Gains with part of the unigram preference removed: a language model prefers a
@@ -416,7 +465,7 @@ def score_suspects(
     pairs: list[tuple[str, str]] = []
     for s in suspects:
         for text in (a.norm.text[a.spans[s.start][0] : a.spans[s.end - 1][1]], *s.candidates):
-            pairs.append(_window(a, s, text))
+            pairs.append(context_window(a, s.start, s.end, text))
     scores = scorer.continuation_scores(pairs)
     out: list[Scored] = []
     pos = 0
@@ -440,6 +489,7 @@ def score_suspects(
                 priors=s.priors,
                 ranks=s.ranks,
                 probe=round(s.probe, 3),
+                reserve=s.reserve,
             )
         )
     return out
@@ -534,24 +584,20 @@ def flags_from(scored: list[Scored], *, min_prob: float | None = None) -> list[F
         p = spun_probability(f)
         if p < threshold:
             continue
-        adj = suggestion_scores(s)
-        share = np.exp(adj - adj.max())
-        share /= share.sum()
-        order = [int(i) for i in np.argsort(-adj)[:3]]
-        flags.append(
-            Flag(
-                s.start,
-                s.end,
-                s.surprisal,
-                tuple(
-                    Suggestion(
-                        s.candidates[i], round(float(p * share[i]), 4), round(float(adj[i]), 3)
-                    )
-                    for i in order
-                ),
-            )
-        )
+        flags.append(Flag(s.start, s.end, s.surprisal, suggestions(s, p), round(p, 4)))
     return flags
+
+
+def suggestions(s: Scored, p: float) -> tuple[Suggestion, ...]:
+    """The three best candidates of ``s`` (:func:`suggestion_scores`), each with its
+    share of ``p`` (the probability of a substitution): a softmax over the scores."""
+    adj = suggestion_scores(s)
+    share = np.exp(adj - adj.max())
+    share /= share.sum()
+    return tuple(
+        Suggestion(s.candidates[i], round(float(p * share[i]), 4), round(float(adj[i]), 3))
+        for i in (int(x) for x in np.argsort(-adj)[:3])
+    )
 
 
 def features(flags: list[Flag], content_words: int, scored: list[Scored]) -> dict[str, float]:
@@ -590,12 +636,12 @@ def judge(scored: list[Scored], content_words: int, *, min_prob: float | None = 
     if flags and score < calibration.SPUN_THRESHOLD:
         flags = []
         feats = features(flags, content_words, scored)
-    return Detection(flags, content_words, feats, score)
+    return Detection(flags, content_words, feats, score, scored)
 
 
 def detect(a: Analysis, scorer: Scorer, lexicon: Lexicon, *, k: int = 6) -> Detection:
     """Flag spun words in ``a`` (stray sentences already left out)."""
     content = _content_positions(a)
     if not content:  # nothing a spinner could have touched
-        return Detection([], 0, features([], 0, []), 0.0)
+        return Detection([], 0, features([], 0, []), 0.0, [])
     return judge(score_suspects(a, scorer, lexicon, k=k, content=content), len(content))
