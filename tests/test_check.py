@@ -266,7 +266,9 @@ def test_spun_phrase_composed_into_a_known_expression(tmp_path: Path) -> None:
     assert "artificial intelligence" in cands
 
 
-def test_packed_continuations_equal_one_by_one(tiny_model: Path) -> None:
+def test_packed_continuations_equal_one_by_one(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sc = Scorer(str(tiny_model), threads=1, batch_size=3, dtype="float32")
     pairs = [
         ("The panel met", " on Saturday"),
@@ -279,6 +281,17 @@ def test_packed_continuations_equal_one_by_one(tiny_model: Path) -> None:
     sc._packing = False
     plain = sc.continuation_scores(pairs)
     assert packed == pytest.approx(plain, abs=1e-3)
+    # The vocabulary projection runs a block of rows at a time: blocks of two rows give
+    # the same scores, packed and plain.
+    import unspin.scorer
+
+    whole = sc.token_scores(["Officials in Orska said the road was closed."])[0].logprobs
+    monkeypatch.setattr(unspin.scorer, "_HEAD_ROWS", 2)
+    assert sc.continuation_scores(pairs) == pytest.approx(plain, abs=1e-4)
+    sc._packing = True
+    assert sc.continuation_scores(pairs) == pytest.approx(packed, abs=1e-4)
+    blocks = sc.token_scores(["Officials in Orska said the road was closed."])[0].logprobs
+    assert blocks == pytest.approx(whole, abs=1e-4)
 
 
 def test_scorer_span_states_are_the_hidden_states_around_a_span(scorer: Scorer) -> None:
