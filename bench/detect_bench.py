@@ -687,13 +687,7 @@ def analyse(args: argparse.Namespace) -> None:
         at = [r for r in ev if r["kind"] == "orig" or r["rate"] == rate]
         wm = word_eval(at, min_prob)
         bm = baseline_word_eval(at, 3.0)
-        # The curve's point the issue names: the best precision at recall >= 0.6 (any
-        # threshold, on the evaluation half), with the false flags it costs.
-        at_r60 = None
-        for p in np.arange(0.02, 0.99, 0.01):
-            m = word_eval(at, float(p))
-            if m["recall"] >= 0.6 and (at_r60 is None or m["precision"] > at_r60["precision"]):
-                at_r60 = {**m, "threshold": round(float(p), 2)}
+        at_r60 = best_precision_at_recall(at)
         result[f"{int(rate * 100)}%"] = {
             "word_best_precision_at_recall_0.6": at_r60,
             "doc_auc": auc(pos, neg),
@@ -726,6 +720,17 @@ def analyse(args: argparse.Namespace) -> None:
     (args.out / "detect_bench.json").write_text(json.dumps(result, indent=2))
 
 
+def best_precision_at_recall(recs: list[dict], recall: float = 0.6) -> dict | None:
+    """The curve's point the issue names: the best precision at recall >= 0.6 (any
+    threshold, on these documents), with the false flags it costs."""
+    best = None
+    for p in np.arange(0.02, 0.99, 0.01):
+        m = word_eval(recs, float(p))
+        if m["recall"] >= recall and (best is None or m["precision"] > best["precision"]):
+            best = {**m, "threshold": round(float(p), 2)}
+    return best
+
+
 def fitted_elsewhere(args: argparse.Namespace, cal: list[dict], ev: list[dict]) -> None:
     """Evaluate the shipped calibration (src/unspin/calibration.py, fitted on the MyThes
     spinner) on every document of this cache, without refitting: how the model carries
@@ -745,7 +750,13 @@ def fitted_elsewhere(args: argparse.Namespace, cal: list[dict], ev: list[dict]) 
         at = [r for r in docs if r["kind"] == "orig" or r["rate"] == rate]
         result[f"{int(rate * 100)}%"] = {
             "doc_auc": auc(pos, neg),
+            "doc_auc_rare_word_baseline": auc(
+                [rare_share(r) for r in docs if r["rate"] == rate],
+                [rare_share(r) for r in docs if r["kind"] == "orig"],
+            ),
             "word": word_eval(at, calibration.MIN_WORD_PROB),
+            "word_best_precision_at_recall_0.6": best_precision_at_recall(at),
+            "word_rare_word_baseline(zipf<3)": baseline_word_eval(at, 3.0),
         }
     result["all rates"] = {"word": word_eval(docs, calibration.MIN_WORD_PROB)}
     print(json.dumps(result, indent=2))
