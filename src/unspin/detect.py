@@ -11,6 +11,8 @@
 3. The language model re-reads a window around each chosen span with each candidate in
    its place. A span is flagged when some candidate explains its context clearly better
    (a gain in log-probability over the words as written).
+4. `check` then reads the flags' suggestions again in restored context
+   (:mod:`unspin.reread`), with the ranker's reserve candidates.
 
 The weights and thresholds live in :mod:`unspin.calibration`, fitted on data by
 bench/detect_bench.py.

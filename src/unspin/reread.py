@@ -83,9 +83,8 @@ def reread_scored(
     *,
     rounds: int = ROUNDS,
 ) -> list[Scored]:
-    """``targets`` re-scored with the flags' suggestions in their context (see the module
-    docstring). The targets are usually the flags' own suspects; a benchmark may add
-    others, which then read the same context."""
+    """``targets`` (the flags' suspects) re-scored with the flags' suggestions in their
+    context, ``rounds`` times, each round reading the previous one's suggestions."""
     restored: dict[int, tuple[int, str]] = {f.start: (f.end, f.best.text) for f in flags}
     out = list(targets)
     for _ in range(rounds):
