@@ -418,3 +418,29 @@ def test_second_reading_reranks_suggestions_only(scorer: Scorer, lexicon: Lexico
         # Each suggestion holds its share of the flag's probability, which stays.
         assert 0.0 <= sum(x.confidence for x in f.suggestions) <= f.probability + 1e-3
     assert reread(a, scorer, flags, scored, rounds=0) == flags
+
+
+def test_source_backed_originals_make_the_second_readings_context() -> None:
+    from unspin.check import _token_spans
+    from unspin.detect import Flag, Suggestion
+    from unspin.report import CheckSubstitution
+    from unspin.reread import context_of
+
+    text = "Glued headline here.\n\nThe harmony track stalled as cultural leaders met."
+    a = analyze(text).without([(0, 20)])
+    h, c = text.index("harmony track"), text.index("cultural")
+    subs = [
+        CheckSubstitution(h, h + len("harmony track"), "harmony track", "peace process", "src"),
+        CheckSubstitution(c, c + 3, "cul", "eth", "src"),  # not on token bounds: no span
+    ]
+    known = _token_spans(a, subs)
+    ((start, (end, original)),) = known.items()
+    assert " ".join(a.tokens[start:end]) == "harmony track" and original == "peace process"
+    # The source's original wins over a flag on the same words; other flags stay.
+    k = a.tokens.index("cultural")
+    flags = [
+        Flag(start + 1, start + 2, 1.0, (Suggestion("path", 0.5, 1.0),), 0.5),
+        Flag(k, k + 1, 1.0, (Suggestion("ethnic", 0.5, 1.0),), 0.5),
+    ]
+    assert context_of(flags, known) == {start: (end, "peace process"), k: (k + 1, "ethnic")}
+    assert context_of(flags) == {start + 1: (start + 2, "path"), k: (k + 1, "ethnic")}

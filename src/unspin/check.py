@@ -18,7 +18,7 @@ from unspin.normalize import normalize
 from unspin.report import CheckReport, CheckSubstitution
 from unspin.reread import reread
 from unspin.scorer import Scorer
-from unspin.segment import analyze
+from unspin.segment import Analysis, analyze
 from unspin.trace import TRACE_THRESHOLD, prelude, restore, trace_analysis
 
 
@@ -36,6 +36,23 @@ def load_scorer(
 @lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
     return Lexicon()
+
+
+def _token_spans(a: Analysis, subs: list[CheckSubstitution]) -> dict[int, tuple[int, str]]:
+    """Source-backed substitutions as token spans of ``a`` (start -> (end, original)), for
+    the second reading's context: a source's original beats the model's guess there too."""
+    if not subs:
+        return {}
+    starts, ends = {}, {}
+    for k in range(len(a.tokens)):
+        s, e = a.input_span(k, k + 1)
+        starts[s], ends[e] = k, k + 1
+    out = {}
+    for x in subs:
+        i, j = starts.get(x.start), ends.get(x.end)
+        if i is not None and j is not None and i < j and x.original:
+            out[i] = (j, x.original)
+    return out
 
 
 def check(
@@ -78,7 +95,8 @@ def check(
         ]
     taken = [(s.start, s.end) for s in subs]
     found = detect(analysis, scorer, lexicon)
-    for f in reread(analysis, scorer, found.flags, found.scored):
+    known = _token_spans(analysis, subs)
+    for f in reread(analysis, scorer, found.flags, found.scored, known=known):
         start, end = analysis.input_span(f.start, f.end)
         if any(a < end and start < b for a, b in taken):
             continue  # the source already says what these words were

@@ -75,6 +75,21 @@ def rescore(
     return out
 
 
+def context_of(flags: Sequence[Flag], known: Restored | None = None) -> dict[int, tuple[int, str]]:
+    """What the second reading puts back in the text: each flag's best suggestion, except
+    where ``known`` (originals a source gave: span start -> (end, text)) covers its words,
+    which wins."""
+    known = known or {}
+    spans = [(k, e) for k, (e, _) in known.items()]
+    out = {
+        f.start: (f.end, f.best.text)
+        for f in flags
+        if not any(k < f.end and f.start < e for k, e in spans)
+    }
+    out.update(known)
+    return out
+
+
 def reread_scored(
     a: Analysis,
     scorer: Scorer,
@@ -82,15 +97,17 @@ def reread_scored(
     targets: Sequence[Scored],
     *,
     rounds: int = ROUNDS,
+    known: Restored | None = None,
 ) -> list[Scored]:
-    """``targets`` (the flags' suspects) re-scored with the flags' suggestions in their
-    context, ``rounds`` times, each round reading the previous one's suggestions."""
-    restored: dict[int, tuple[int, str]] = {f.start: (f.end, f.best.text) for f in flags}
+    """``targets`` (the flags' suspects) re-scored in the context :func:`context_of`
+    gives, ``rounds`` times, each round reading the previous one's suggestions."""
+    known = known or {}
+    restored = context_of(flags, known)
     out = list(targets)
     for _ in range(rounds):
         out = rescore(a, scorer, targets, restored)
         for s in out:
-            if s.start in restored and restored[s.start][0] == s.end:
+            if s.start not in known and restored.get(s.start, (-1, ""))[0] == s.end:
                 best = int(np.argmax(suggestion_scores(s)))
                 restored[s.start] = (s.end, s.candidates[best])
     return out
@@ -103,14 +120,15 @@ def reread(
     scored: Sequence[Scored],
     *,
     rounds: int = ROUNDS,
+    known: Restored | None = None,
 ) -> list[Flag]:
     """``flags`` with their suggestions from the second reading; ``scored`` holds the
-    suspects they came from."""
+    suspects they came from, ``known`` originals a source gave (see :func:`context_of`)."""
     if not flags or rounds < 1:
         return list(flags)
     by_span = {(s.start, s.end): s for s in scored}
     targets = [by_span[(f.start, f.end)] for f in flags]
-    again = reread_scored(a, scorer, flags, targets, rounds=rounds)
+    again = reread_scored(a, scorer, flags, targets, rounds=rounds, known=known)
     return [
         replace(f, suggestions=suggestions(s, f.probability))
         for f, s in zip(flags, again, strict=True)
