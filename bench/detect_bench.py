@@ -110,9 +110,10 @@ def run(args: argparse.Namespace) -> None:
                     continue
                 t = time.perf_counter()
                 an = analyze(text)
-                scored = score_suspects(an, scorer, lexicon)
+                content = _content_positions(an)
+                scored = score_suspects(an, scorer, lexicon, content=content)
                 # As `check` does: the flags with the shipped calibration, read again.
-                flags = judge(scored, len(_content_positions(an))).flags
+                flags = judge(scored, len(content)).flags
                 by_span = {(s.start, s.end): s for s in scored}
                 again = reread_scored(an, scorer, flags, [by_span[(f.start, f.end)] for f in flags])
                 dt = time.perf_counter() - t
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> None:
                     "kind": kind,
                     "rate": rate,
                     "words": an.n_words,
-                    "content": len(_content_positions(an)),
+                    "content": len(content),
                     "seconds": dt,
                     "truth": truth,
                     "substitutions": subs,

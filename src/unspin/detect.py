@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -349,6 +349,7 @@ def _suspects(
         logits = rank_logits(sc.features)
         ranked = np.argsort(-logits, kind="stable")[: max(k, RESERVE)]
         order = ranked[:k]
+        rel = logits - logits[order[0]]  # the ranker's log-odds against the best
         out.append(
             _Suspect(
                 sc.start,
@@ -357,7 +358,7 @@ def _suspects(
                 sc.pre_gain,
                 tuple(sc.found[int(i)].text for i in order),
                 tuple(sc.found[int(i)].prior for i in order),
-                tuple(round(float(logits[i] - logits[order[0]]), 3) for i in order),
+                tuple(round(float(rel[i]), 3) for i in order),
                 suspicion(selection_features(sc, logits)),
                 sc.zipf,
                 tuple(float(sc.features["zipf"][i]) for i in order),
@@ -366,7 +367,7 @@ def _suspects(
                     (
                         sc.found[int(i)].text,
                         sc.found[int(i)].prior,
-                        round(float(logits[i] - logits[order[0]]), 3),
+                        round(float(rel[i]), 3),
                         float(sc.features["zipf"][i]),
                     )
                     for i in ranked[k:]
@@ -439,6 +440,19 @@ class Scored:
     probe: float = 0.0  # the hidden-state probe's log-odds (see SpanCandidates)
     # The ranker's next candidates, not yet scored: (text, prior, rank, zipf) each.
     reserve: tuple[tuple[str, float, float, float], ...] = ()
+
+    def with_reserve(self) -> Scored:
+        """This suspect with its reserve joined to its candidates (their gains still to
+        be scored: the caller replaces ``gains``)."""
+        r = self.reserve
+        return replace(
+            self,
+            candidates=self.candidates + tuple(x[0] for x in r),
+            priors=self.priors + tuple(x[1] for x in r),
+            ranks=self.ranks + tuple(x[2] for x in r),
+            zipfs=self.zipfs + tuple(x[3] for x in r),
+            reserve=(),
+        )
 
     def adjusted(self, discount: float | None = None) -> np.ndarray:
         """Gains with part of the unigram preference removed: a language model prefers a

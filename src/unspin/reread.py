@@ -42,15 +42,7 @@ def rescore(
     pairs: list[tuple[str, str]] = []
     widened = []
     for s in targets:
-        r = s.reserve
-        w = replace(
-            s,
-            candidates=s.candidates + tuple(x[0] for x in r),
-            priors=(s.priors + tuple(x[1] for x in r)) if s.priors else (),
-            ranks=(s.ranks + tuple(x[2] for x in r)) if s.ranks else (),
-            zipfs=s.zipfs + tuple(x[3] for x in r),
-            reserve=(),
-        )
+        w = s.with_reserve()
         widened.append(w)
         written = a.norm.text[a.spans[s.start][0] : a.spans[s.end - 1][1]]
         for text in (written, *w.candidates):
@@ -101,8 +93,8 @@ def reread_scored(
 ) -> list[Scored]:
     """``targets`` (the flags' suspects) re-scored in the context :func:`context_of`
     gives, ``rounds`` times, each round reading the previous one's suggestions."""
-    known = known or {}
     restored = context_of(flags, known)
+    known = known or {}
     out = list(targets)
     for _ in range(rounds):
         out = rescore(a, scorer, targets, restored)
