@@ -307,8 +307,10 @@ class SketchTable:
         docs: Sequence[tuple[int, str, str | None, str | None]],
         signatures: np.ndarray,
         bands: np.ndarray,
+        origins: Sequence[str] | None = None,
     ) -> None:
-        """Add documents ``(key, id, url, date)`` with their :func:`sketch_columns`."""
+        """Add documents ``(key, id, url, date)`` with their :func:`sketch_columns`
+        (and where each was read, for the messages about repeated ids)."""
         shared = self._shared
         for key, doc_id, url, date in docs:
             site = site_of(url)
@@ -317,7 +319,7 @@ class SketchTable:
             self._urls.append(url)
             self._sites.append(shared.setdefault(site, site) if site else None)
             self._dates.append(shared.setdefault(date, date) if date else None)
-            self._origins.append("")
+        self._origins.extend(origins if origins is not None else [""] * len(docs))
         self._sigs += np.ascontiguousarray(signatures, dtype=np.uint32).tobytes()
         self._bands += np.ascontiguousarray(bands, dtype=np.int64).tobytes()
 

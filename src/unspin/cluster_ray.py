@@ -39,7 +39,6 @@ from unspin.cluster import (
     ClusterResult,
     ClusterSink,
     Progress,
-    Sketch,
     SketchTable,
     Skipped,
     candidate_docs,
@@ -48,15 +47,16 @@ from unspin.cluster import (
     group_component,
     needs_text,
     plainness,
-    sketch,
+    site_of,
+    sketch_columns,
 )
-from unspin.document import Document
 from unspin.errors import UnspinError
 from unspin.readers import ReadOptions, ReadProblem, read_inputs
 
 RAY_HINT = "pip install 'unspin[ray]'"
 _READ_BLOCK = 512  # documents per block out of a read task
 _SKETCH_BATCH = 64
+_GROUP_DOCS = 20_000  # candidate documents per shuffle partition, at most (texts ~60 MB)
 _STR_FIELDS = ("id", "text", "title", "url", "date", "origin", "problem")
 
 
@@ -131,29 +131,35 @@ def read_batch(batch: dict[str, np.ndarray], read_options: ReadOptions) -> Itera
 
 
 def sketch_batch(batch: Any, options: ClusterOptions) -> Any:
-    """:func:`unspin.cluster.sketch` over a block; read problems pass through."""
-    out: list[dict[str, Any]] = []
-    for r in batch.to_pylist():
-        if r.get("problem") is not None:
-            out.append({"key": r["key"], "origin": r["origin"], "problem": r["problem"]})
-            continue
-        doc = Document(r["id"], r["text"], r["title"], r["url"], r["date"], r["origin"])
-        s = sketch(doc, r["key"], options.params)
+    """:func:`unspin.cluster.sketch_columns` over a block (one MinHash computation for
+    all its documents); read problems pass through."""
+    rows = batch.to_pylist()
+    docs = [r for r in rows if r.get("problem") is None]
+    sigs, bands = sketch_columns([r["text"] for r in docs], options.params)
+    out: list[dict[str, Any]] = [
+        {"key": r["key"], "origin": r["origin"], "problem": r["problem"]}
+        for r in rows
+        if r.get("problem") is not None
+    ]
+    for r, sig, band in zip(docs, sigs, bands, strict=True):
         out.append(
             {
-                "key": s.key,
-                "id": s.id,
-                "text": doc.text,
-                "title": doc.title,
-                "url": s.url,
-                "site": s.site,
-                "date": s.date,
-                "origin": doc.origin,
-                "sig": np.asarray(s.signature, dtype=np.uint32).tobytes(),
-                "bands": np.asarray(s.band_keys, dtype=np.int64).tobytes(),
+                **{f: r[f] for f in ("key", "id", "text", "title", "url", "date", "origin")},
+                "site": site_of(r["url"]),
+                "sig": sig.tobytes(),
+                "bands": band.tobytes(),  # zeros: nothing to sketch
             }
         )
     return _rows_table(out, _SKETCH_FIELDS)
+
+
+def _partitions(ray: Any, comp_of: dict[int, int]) -> int:
+    """Partitions of the shuffle that gathers each component's documents: one per CPU,
+    more when the candidate documents are many (each partition's texts are in memory at
+    once). Ray Data's default (200) costs seconds of aggregator start-up and tiny tasks
+    on a small machine."""
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    return max(1, cpus, -(-len(comp_of) // _GROUP_DOCS))
 
 
 _PLANS: dict[str, Any] = {}
@@ -277,30 +283,28 @@ def cluster_inputs_ray(
 
         table = SketchTable(opts.params)
         skipped: list[Skipped] = []
-        columns = ["key", "id", "url", "site", "date", "origin", "problem"]
-        for batch in ds.select_columns([*columns, "sig", "bands"]).iter_batches(
+        p = opts.params
+        columns = ["key", "id", "url", "date", "origin", "problem", "sig", "bands"]
+        for batch in ds.select_columns(columns).iter_batches(
             batch_size=4096, batch_format="pyarrow"
         ):
             cols = {c: batch.column(c).to_pylist() for c in columns}
-            sigs = batch.column("sig").to_pylist()
-            bands = batch.column("bands").to_pylist()
-            for i in range(batch.num_rows):
-                if cols["problem"][i] is not None:
-                    s = Skipped(cols["key"][i], cols["origin"][i], cols["problem"][i])
-                    skipped.append(s)
-                    continue
-                table.add(
-                    Sketch(
-                        key=cols["key"][i],
-                        id=cols["id"][i],
-                        url=cols["url"][i],
-                        site=cols["site"][i],
-                        date=cols["date"][i],
-                        signature=np.frombuffer(sigs[i], dtype=np.uint32),
-                        band_keys=np.frombuffer(bands[i], dtype=np.int64),
-                    ),
-                    cols["origin"][i] or "",
-                )
+            good = []
+            for i, problem in enumerate(cols["problem"]):
+                if problem is not None:
+                    skipped.append(Skipped(cols["key"][i], cols["origin"][i], problem))
+                else:
+                    good.append(i)
+            table.add_columns(
+                [(cols["key"][i], cols["id"][i], cols["url"][i], cols["date"][i]) for i in good],
+                np.frombuffer(b"".join(cols["sig"][i] for i in good), dtype=np.uint32).reshape(
+                    -1, p.num_perm
+                ),
+                np.frombuffer(b"".join(cols["bands"][i] for i in good), dtype=np.int64).reshape(
+                    -1, p.bands
+                ),
+                [cols["origin"][i] or "" for i in good],
+            )
             if progress:
                 progress("sketch", batch.num_rows)
         skipped.extend(table.finish())
@@ -352,7 +356,7 @@ def cluster_inputs_ray(
             tagged = ds.map_batches(
                 tag_batch, batch_format="pyarrow", fn_kwargs={"plan_ref": plan_ref}
             )
-            clusters = tagged.groupby("comp").map_groups(
+            clusters = tagged.groupby("comp", num_partitions=_partitions(ray, comp_of)).map_groups(
                 verify_group,
                 batch_format="pyarrow",
                 fn_kwargs={"plan_ref": plan_ref, "options": opts},
