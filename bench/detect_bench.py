@@ -452,9 +452,15 @@ def _tuples(v: Any) -> Any:
 
 
 def _scored(rec: dict, key: str = "scored") -> list[Scored]:
-    return [
-        Scored(**{k: _tuples(v) for k, v in s.items() if k != "span"}) for s in rec.get(key, [])
-    ]
+    """The record's suspects as :class:`Scored`, parsed once per record (the analysis
+    sweeps thresholds over the same records) and kept in it under a private key."""
+    memo = f"_parsed_{key}"
+    if memo not in rec:
+        rec[memo] = [
+            Scored(**{k: _tuples(v) for k, v in s.items() if k != "span"}) for s in rec.get(key, [])
+        ]
+    parsed: list[Scored] = rec[memo]
+    return parsed
 
 
 def _best(s: Scored) -> str:
