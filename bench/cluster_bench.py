@@ -72,7 +72,7 @@ from unspin.cluster import (
     candidate_pairs,
     cluster_documents,
     cluster_inputs,
-    sketch_many,
+    sketch_columns,
 )
 from unspin.fingerprint import FingerprintParams
 from unspin.function_words import FUNCTION_WORDS
@@ -441,8 +441,9 @@ def jaccard_sweep(docs: Sequence[Document], truth: Sequence[str]) -> None:
     params = FingerprintParams()
     table = SketchTable(params)
     for k in range(0, len(docs), 64):
-        for s in sketch_many(list(enumerate(docs[k : k + 64], k)), params):
-            table.add(s)
+        batch = docs[k : k + 64]
+        sigs, bands = sketch_columns([d.text for d in batch], params)
+        table.add_columns([(k + n, d.id, d.url, d.date) for n, d in enumerate(batch)], sigs, bands)
     table.finish()
     cands = candidate_pairs(table.band_keys, table.signatures, table.has_bands, min_jaccard=0.0)
     best = []

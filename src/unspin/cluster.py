@@ -290,18 +290,6 @@ class SketchTable:
         self.band_keys = np.zeros((0, params.bands), dtype=np.int64)
         self.has_bands = np.zeros(0, dtype=bool)
 
-    def add(self, s: Sketch, origin: str = "") -> None:
-        p = self.params
-        self._keys.append(s.key)
-        self._ids.append(s.id)
-        self._urls.append(s.url)
-        self._sites.append(self._shared.setdefault(s.site, s.site) if s.site else None)
-        self._dates.append(self._shared.setdefault(s.date, s.date) if s.date else None)
-        self._origins.append(origin)
-        self._sigs += np.asarray(s.signature, dtype=np.uint32).tobytes()
-        bands = np.asarray(s.band_keys, dtype=np.int64)
-        self._bands += (bands if len(bands) else np.zeros(p.bands, dtype=np.int64)).tobytes()
-
     def add_columns(
         self,
         docs: Sequence[tuple[int, str, str | None, str | None]],

@@ -79,8 +79,6 @@ def check_ray(inputs: Sequence[str]) -> Any:
 def _schema(pa: Any, fields: Sequence[str]) -> Any:
     types = {
         "key": pa.int64(),
-        "sig": pa.binary(),
-        "bands": pa.binary(),
         "comp": pa.int64(),
         "root_key": pa.int64(),
         "record": pa.string(),
@@ -89,10 +87,6 @@ def _schema(pa: Any, fields: Sequence[str]) -> Any:
 
 
 _READ_FIELDS = ("key", *_STR_FIELDS)
-_SKETCH_FIELDS = (
-    *("key", "id", "text", "title", "url", "site", "date", "origin", "problem"),
-    *("sig", "bands"),
-)
 
 
 def _rows_table(rows: list[dict[str, Any]], fields: Sequence[str]) -> Any:
@@ -131,26 +125,21 @@ def read_batch(batch: dict[str, np.ndarray], read_options: ReadOptions) -> Itera
 
 
 def sketch_batch(batch: Any, options: ClusterOptions) -> Any:
-    """:func:`unspin.cluster.sketch_columns` over a block (one MinHash computation for
-    all its documents); read problems pass through."""
-    rows = batch.to_pylist()
-    docs = [r for r in rows if r.get("problem") is None]
-    sigs, bands = sketch_columns([r["text"] for r in docs], options.params)
-    out: list[dict[str, Any]] = [
-        {"key": r["key"], "origin": r["origin"], "problem": r["problem"]}
-        for r in rows
-        if r.get("problem") is not None
-    ]
-    for r, sig, band in zip(docs, sigs, bands, strict=True):
-        out.append(
-            {
-                **{f: r[f] for f in ("key", "id", "text", "title", "url", "date", "origin")},
-                "site": site_of(r["url"]),
-                "sig": sig.tobytes(),
-                "bands": band.tobytes(),  # zeros: nothing to sketch
-            }
-        )
-    return _rows_table(out, _SKETCH_FIELDS)
+    """The block with each document's :func:`unspin.cluster.sketch_columns` (one MinHash
+    computation for the block) as two more columns, null for read problems. Only the
+    texts leave Arrow; the other columns pass through as they are."""
+    import pyarrow as pa
+
+    texts = batch.column("text").to_pylist()
+    good = [i for i, p in enumerate(batch.column("problem").to_pylist()) if p is None]
+    sigs, bands = sketch_columns([texts[i] for i in good], options.params)
+    sig: list[bytes | None] = [None] * batch.num_rows
+    band: list[bytes | None] = [None] * batch.num_rows
+    for n, i in enumerate(good):
+        sig[i], band[i] = sigs[n].tobytes(), bands[n].tobytes()  # zeros: nothing to sketch
+    return batch.append_column("sig", pa.array(sig, pa.binary())).append_column(
+        "bands", pa.array(band, pa.binary())
+    )
 
 
 def _partitions(ray: Any, comp_of: dict[int, int]) -> int:
@@ -183,7 +172,7 @@ def tag_batch(batch: Any, plan_ref: Any) -> Any:
     comp_of: dict[int, int] = _plan(plan_ref)["comp_of"]
     keys = batch.column("key").to_pylist()
     take = [i for i, k in enumerate(keys) if k in comp_of]
-    t = batch.select(["key", "id", "text", "title", "url", "site", "date"]).take(take)
+    t = batch.select(["key", "id", "text", "title", "url", "date"]).take(take)
     comps = pa.array([comp_of[keys[i]] for i in take], type=pa.int64())
     return t.append_column("comp", comps)
 
@@ -200,7 +189,7 @@ def verify_group(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
                 id=r["id"],
                 text=r["text"],
                 url=r["url"],
-                site=r["site"],
+                site=site_of(r["url"]),
                 date=r["date"],
                 title=r["title"],
             )

@@ -93,8 +93,8 @@ def reread_scored(
 ) -> list[Scored]:
     """``targets`` (the flags' suspects) re-scored in the context :func:`context_of`
     gives, ``rounds`` times, each round reading the previous one's suggestions."""
-    restored = context_of(flags, known)
     known = known or {}
+    restored = context_of(flags, known)
     out = list(targets)
     for _ in range(rounds):
         out = rescore(a, scorer, targets, restored)
