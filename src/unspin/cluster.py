@@ -66,20 +66,20 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from itertools import chain, compress, repeat
+from itertools import accumulate, chain, compress, repeat
 from operator import itemgetter
 from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
 from datasketch import MinHash
-from xxhash import xxh32_intdigest, xxh64_intdigest
+from xxhash import xxh64_intdigest
 
 from unspin.align import Alignment, Codes, Encoded, align_encoded
 from unspin.archive import Archive, batched
 from unspin.clean import find_strays
 from unspin.document import Document
-from unspin.fingerprint import SCHEME, FingerprintParams, skeleton_shingles
+from unspin.fingerprint import SCHEME, FingerprintParams, skeleton_hashes
 from unspin.lexicon import word_frequencies
 from unspin.readers import ReadOptions, ReadProblem, read_inputs
 from unspin.report import Source
@@ -191,18 +191,15 @@ def sketch_columns(
     (datasketch's affine32 scheme: xxh32 of each shingle, MurmurHash3's finalizer, one
     affine map per permutation, minimum per document)."""
     a, b, empty = _permutations(params)
-    hashes: list[int] = []
-    starts: list[int] = []
-    for text in texts:
-        starts.append(len(hashes))
-        hashes.extend(map(xxh32_intdigest, skeleton_shingles(text, params.ngram)))
-    ends = [*starts[1:], len(hashes)]
+    parts = [skeleton_hashes(text, params.ngram) for text in texts]
+    ends = list(accumulate(map(len, parts)))
+    starts = [0, *ends[:-1]]
     sigs = np.tile(empty, (len(texts), 1))
     bands = np.zeros((len(texts), params.bands), dtype=np.int64)
     full = [i for i in range(len(texts)) if ends[i] > starts[i]]
     if full:
         s1, m1, s2, m2, s3 = _FMIX32
-        hv = np.array(hashes, dtype=np.uint32)
+        hv = np.concatenate(parts)
         hv ^= hv >> s1
         hv *= np.uint32(m1)
         hv ^= hv >> s2
