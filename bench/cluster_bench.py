@@ -597,9 +597,22 @@ def main() -> None:
             recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
             sids = [d.id for d, _ in pairs]
             row["ari"] = pair_scores([t for _, t in pairs], labels_from_records(sids, recs))["ari"]
+            local_bytes = out.read_bytes()
             fast = in_subprocess(path, "local-noverify", args.workers, out)
             recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
             fast_labels = labels_from_records(sids, recs)
+            if not args.no_ray:
+                # Ray local at this size: its fixed costs (start, Ray Data's first run)
+                # weigh less as the crawl grows. Same records as the local runner?
+                fast_bytes = out.read_bytes()
+                ray_out = tmpd / f"ray{n}.jsonl"
+                for mode, want in (("ray", local_bytes), ("ray-noverify", fast_bytes)):
+                    r = in_subprocess(path, mode, args.workers, ray_out)
+                    key = mode.replace("-", "_")
+                    row[f"{key}_seconds"] = r["seconds"]
+                    row[f"{key}_start_seconds"] = r["ray_start_seconds"]
+                    row[f"{key}_peak_rss_mb"] = r["peak_rss_mb"]
+                    row[f"{key}_identical_to_local"] = ray_out.read_bytes() == want
             row["no_verify_seconds"] = fast["seconds"]
             row["no_verify_peak_rss_mb"] = fast["peak_rss_mb"]
             row["no_verify_ari"] = pair_scores([t for _, t in pairs], fast_labels)["ari"]

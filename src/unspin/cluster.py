@@ -72,7 +72,6 @@ from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
-from datasketch import MinHash
 from xxhash import xxh64_intdigest
 
 from unspin.align import Alignment, Codes, Encoded, align_encoded
@@ -173,24 +172,30 @@ def sketch(doc: Document, key: int = 0, params: FingerprintParams | None = None)
 _FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)  # MurmurHash3's 32-bit finalizer
 
 
+Permutations = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 @functools.cache
-def _permutations(params: FingerprintParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def minhash_permutations(params: FingerprintParams) -> Permutations:
     """The MinHash permutations ``a``, ``b`` of :func:`unspin.fingerprint.signature_of`
     (datasketch, scheme affine32) and the signature of an empty set."""
+    from datasketch import MinHash  # here: datasketch's package imports scipy (~0.3 s)
+
     m = MinHash(num_perm=params.num_perm, seed=params.seed, scheme=SCHEME)
     a, b = m.permutations
     return np.asarray(a), np.asarray(b), np.asarray(m.digest(), dtype=np.uint32)
 
 
 def sketch_columns(
-    texts: Sequence[str], params: FingerprintParams
+    texts: Sequence[str], params: FingerprintParams, perms: Permutations | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures (uint32, one row per text) and LSH band keys (int64, a row of
     zeros when the text has nothing to sketch) of ``texts``, with the same signatures as
     :func:`unspin.fingerprint.signature_of`, computed for the whole batch at once
     (datasketch's affine32 scheme: xxh32 of each shingle, MurmurHash3's finalizer, one
-    affine map per permutation, minimum per document)."""
-    a, b, empty = _permutations(params)
+    affine map per permutation, minimum per document). ``perms``: :func:`minhash_permutations`
+    of ``params`` computed elsewhere (a Ray worker then does not import datasketch)."""
+    a, b, empty = perms or minhash_permutations(params)
     parts = [skeleton_hashes(text, params.ngram) for text in texts]
     ends = list(accumulate(map(len, parts)))
     starts = [0, *ends[:-1]]
@@ -1239,6 +1244,9 @@ def cluster_documents(
     finished = False
     t0 = time.perf_counter()
     try:
+        # The MinHash permutations (datasketch loads here) before forking: the workers
+        # inherit them.
+        minhash_permutations(opts.params)
         if workers > 1:
             fork = "fork" in mp.get_all_start_methods()
             zipf = _zipf() if fork and opts.verify and opts.frequency else None

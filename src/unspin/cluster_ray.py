@@ -40,6 +40,7 @@ from unspin.cluster import (
     ClusterResult,
     ClusterSink,
     EncodedCluster,
+    Permutations,
     Progress,
     SketchTable,
     Skipped,
@@ -47,6 +48,7 @@ from unspin.cluster import (
     cluster_component,
     find_candidates,
     group_component,
+    minhash_permutations,
     needs_text,
     plainness,
     site_of,
@@ -126,7 +128,7 @@ def read_batch(batch: dict[str, np.ndarray], read_options: ReadOptions) -> Itera
             yield _rows_table(rows, _READ_FIELDS)
 
 
-def sketch_batch(batch: Any, options: ClusterOptions) -> Any:
+def sketch_batch(batch: Any, options: ClusterOptions, perms: Permutations | None = None) -> Any:
     """The block with each document's :func:`unspin.cluster.sketch_columns` (one MinHash
     computation for the block) as two more columns, null for read problems. Only the
     texts leave Arrow; the other columns pass through as they are."""
@@ -134,7 +136,7 @@ def sketch_batch(batch: Any, options: ClusterOptions) -> Any:
 
     texts = batch.column("text").to_pylist()
     good = [i for i, p in enumerate(batch.column("problem").to_pylist()) if p is None]
-    sigs, bands = sketch_columns([texts[i] for i in good], options.params)
+    sigs, bands = sketch_columns([texts[i] for i in good], options.params, perms)
     sig: list[bytes | None] = [None] * batch.num_rows
     band: list[bytes | None] = [None] * batch.num_rows
     for n, i in enumerate(good):
@@ -300,7 +302,7 @@ def cluster_inputs_ray(
             sketch_batch,
             batch_size=_SKETCH_BATCH,
             batch_format="pyarrow",
-            fn_kwargs={"options": opts},
+            fn_kwargs={"options": opts, "perms": minhash_permutations(opts.params)},
         ).materialize()
 
         table = SketchTable(opts.params)

@@ -14,14 +14,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xxhash
-from datasketch import MinHash
 
 from unspin.function_words import FUNCTION_WORDS
 from unspin.normalize import normalize
 from unspin.segment import NUMBER, WORD, Analysis, immutable_mask
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SCHEME = "affine32"
 
@@ -55,6 +58,8 @@ def _hash32(b: bytes) -> int:
 
 @lru_cache(maxsize=8)
 def _template(num_perm: int, seed: int) -> MinHash:
+    from datasketch import MinHash  # here: datasketch's package imports scipy (~0.3 s)
+
     return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME, hashfunc=_hash32)
 
 
@@ -92,6 +97,8 @@ def anchors(a: Analysis, mask: list[bool] | None = None) -> list[str]:
 
 
 def signature_of(items: list[bytes], params: FingerprintParams) -> np.ndarray:
+    from datasketch import MinHash
+
     t = _template(params.num_perm, params.seed)
     m = MinHash(
         num_perm=params.num_perm,
