@@ -1,18 +1,19 @@
-"""The one compiled module; everything else is in pyproject.toml.
+"""The compiled modules; everything else is in pyproject.toml.
 
 ``optional``: without a C compiler the package still installs and runs on the pure-Python
-skeleton (:func:`unspin.fingerprint.skeleton_shingles`), the same output, slower.
+versions of the same functions, the same output, slower.
 """
 
 from setuptools import Extension, setup
 
-setup(
-    ext_modules=[
-        Extension(
-            "unspin._skeleton",
-            ["src/unspin/_skeleton.c"],
-            extra_compile_args=["-O2"],
-            optional=True,
-        )
-    ]
-)
+
+def native(name: str) -> Extension:
+    return Extension(
+        f"unspin.{name}", [f"src/unspin/{name}.c"], extra_compile_args=["-O2"], optional=True
+    )
+
+
+# The per-token loops of clustering, each beside its Python reference:
+# _skeleton (unspin.fingerprint.skeleton_hashes), _tokenize (unspin.segment.tokenize),
+# _encode (unspin.align.encode_sentences).
+setup(ext_modules=[native("_skeleton"), native("_tokenize"), native("_encode")])

@@ -10,6 +10,7 @@ import ctypes
 import re
 import threading
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import accumulate
 from operator import itemgetter
@@ -142,13 +143,12 @@ def _split_sentences_slow(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def analyze(text: str) -> Analysis:
-    """Normalise, split into sentences and tokenise ``text``."""
-    norm = normalize(text)
-    ntext = norm.text
+def _tokenize_py(text: str) -> Tokens:
+    """Tokens of normalised ``text``: (tokens lowercased, spans, start offsets, kinds,
+    capitalised). The reference for ``unspin._tokenize.tokenize``."""
     # [whitespace, token, whitespace, token, ..., whitespace]: every character outside a
     # token is whitespace.
-    pieces: list[str] = _TOKEN.split(ntext)
+    pieces: list[str] = _TOKEN.split(text)
     raw = pieces[1::2]
     # Offsets from the lengths of the pieces, without a Python loop.
     ends = list(accumulate(map(len, pieces)))
@@ -159,10 +159,33 @@ def analyze(text: str) -> Analysis:
         kinds = firsts.translate(_KIND_OF)
     else:
         kinds = "".join([WORD if c.isalpha() else NUMBER if c.isdigit() else PUNCT for c in firsts])
-    if "\0" in ntext or not raw:
+    if "\0" in text or not raw:
         tokens = [t.lower() for t in raw]
     else:  # one lower() call: NUL is neither cased nor case-ignorable, so same result
         tokens = "\0".join(raw).lower().split("\0")
+    return tokens, spans, starts, kinds, list(map(str.isupper, firsts))
+
+
+Tokens = tuple[list[str], list[tuple[int, int]], list[int], str, list[bool]]
+
+
+def _compiled() -> Callable[[str], Tokens] | None:
+    try:
+        from unspin._tokenize import tokenize
+    except ImportError:  # installed without a C compiler: setup.py's extensions are optional
+        return None
+    return tokenize
+
+
+# The C tokenizer when it was built (the same tokens, ~6x faster), else the regex.
+tokenize: Callable[[str], Tokens] = _compiled() or _tokenize_py
+
+
+def analyze(text: str) -> Analysis:
+    """Normalise, split into sentences and tokenise ``text``."""
+    norm = normalize(text)
+    ntext = norm.text
+    tokens, spans, starts, kinds, capitalised = tokenize(ntext)
     sentences: list[tuple[int, int]] = []
     sentence_spans: list[tuple[int, int]] = []
     for s_start, s_end in split_sentences(ntext):
@@ -176,7 +199,7 @@ def analyze(text: str) -> Analysis:
         tokens=tokens,
         spans=spans,
         kinds=kinds,
-        capitalised=list(map(str.isupper, firsts)),
+        capitalised=capitalised,
         sentences=sentences,
         sentence_spans=sentence_spans,
     )

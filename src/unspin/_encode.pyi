@@ -1,0 +1,3 @@
+def encode(
+    tokens: list[str], kinds: str, sentences: list[tuple[int, int]], ids: dict[str, str]
+) -> tuple[list[str], list[str], list[str], list[int]]: ...

@@ -1,0 +1,3 @@
+def tokenize(
+    text: str,
+) -> tuple[list[str], list[tuple[int, int]], list[int], str, list[bool]]: ...

@@ -1,0 +1,228 @@
+"""The C modules against their Python references: ``unspin._skeleton`` (skeleton
+shingles hashed with the xxhash package), ``unspin._tokenize`` (the regex tokenizer of
+:mod:`unspin.segment`), ``unspin._encode`` (:mod:`unspin.align`'s sentence coding). Each is
+built by ``pip install -e .`` (make install): a missing module fails here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xxhash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unspin import _encode, _skeleton, _tokenize
+from unspin.align import Codes, Encoded, _encode_py, encode_sentences
+from unspin.fingerprint import _skeleton_hashes_py, skeleton_hashes
+from unspin.function_words import FUNCTION_WORDS
+from unspin.segment import _tokenize_py, analyze, tokenize
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "unspin" / "examples"
+
+# Pieces that exercise every rule: function words in three casings, names at and inside
+# sentence starts, numbers, stops with and without a following space, line breaks, and
+# Unicode whose classes differ (title case, superscript digits, Arabic-Indic digits,
+# letters without case, a capital whose lower case is two characters, Greek final sigma,
+# separators that str.isspace() counts).
+PIECES = [
+    "the",
+    "The",
+    "THE",
+    "of",
+    "And",
+    "and",
+    "Paris",
+    "Paris",
+    "Kyiv",
+    "Ankara",
+    "reported",
+    "said",
+    "42",
+    "3.5",
+    "2024",
+    "_",
+    "x_y",
+    "ǅemal",
+    "Ǆ",
+    "²",
+    "٣٤",
+    "Ⅻ",
+    "東京",
+    "İstanbul",
+    "ΣΟΦΙΑ",
+    "Straße",
+    "Éloïse",
+    "émigré",
+    "über",
+    "Über",
+    ".",
+    "!",
+    "?",
+    ",",
+    "-",
+    "'",
+    " ",
+    " ",
+    " ",
+    "\n",
+    "\t",
+    "\u2029",
+    "\x1c",
+    "\u00a0",
+    "\u3000",
+    "..",
+    ". ",
+    "!\n",
+    "?\t",
+]
+
+
+def _both(text: str, ngram: int = 3) -> tuple[list[int], list[int]]:
+    return skeleton_hashes(text, ngram).tolist(), _skeleton_hashes_py(text, ngram).tolist()
+
+
+def test_compiled_module_is_in_use() -> None:
+    text = "The minister met Erdogan in Ankara on 12 May. Erdogan said the talks went well."
+    assert skeleton_hashes(text, 3).tolist() == list(
+        np.frombuffer(_skeleton.shingle_hashes(text, 3, FUNCTION_WORDS), dtype=np.uint32)
+    )
+    assert len(skeleton_hashes(text, 3)) > 0
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"a", b"abcd", b"sixteen bytes!!!", b"x" * 37, "ünïcode".encode() * 9]
+)
+def test_xxh32_matches_the_xxhash_package(data: bytes) -> None:
+    assert _skeleton.xxh32(data) == xxhash.xxh32_intdigest(data)
+
+
+def _examples() -> list[str]:
+    texts = [p.read_text() for p in EXAMPLES.glob("*.txt")]
+    texts += [json.loads(line)["text"] for line in (EXAMPLES / "originals.jsonl").open()]
+    assert texts
+    return texts
+
+
+def test_example_texts_hash_the_same() -> None:
+    for text in _examples():
+        for ngram in (1, 2, 3, 5):
+            c, py = _both(text, ngram)
+            assert c == py
+            assert c  # every example has a skeleton
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=60), st.integers(1, 4))
+def test_random_texts_hash_the_same(pieces: list[str], ngram: int) -> None:
+    c, py = _both("".join(pieces), ngram)
+    assert c == py
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_arbitrary_unicode_hashes_the_same(text: str) -> None:
+    c, py = _both(text)
+    assert c == py
+
+
+def test_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="ngram"):
+        _skeleton.shingle_hashes("text", 0, FUNCTION_WORDS)
+    with pytest.raises(TypeError):
+        _skeleton.shingle_hashes("text", 3, frozenset({1, 2}))  # type: ignore[arg-type]
+    # A rejected word set leaves the loaded one in place.
+    c, py = _both("The minister met Erdogan in Ankara. Erdogan said so.")
+    assert c == py
+    assert c
+
+
+# -- tokens -------------------------------------------------------------------------------------
+
+TOKEN_PIECES = [
+    *PIECES, "1.13bn", "10:30", "3,000", "1.", "1.a", "U.S", "U.S.", "don't", "high-speed",
+    "-", "--", "'s", "a'", "x.y.z", "٣.٤", "²³", "1²", "ǅ", "ß", "İ", "\u0130x", "ΣΑΣ", "_1",
+    "\u200b", "\x00", "😀", "\U0001d400", "\t\n",
+]  # fmt: skip
+
+
+def test_the_compiled_tokenizer_is_in_use() -> None:
+    assert tokenize is _tokenize.tokenize
+    assert encode_sentences is _encode.encode
+
+
+def test_example_texts_tokenize_the_same() -> None:
+    for text in _examples():
+        assert tokenize(text) == _tokenize_py(text)
+        assert tokenize(text)[0]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKEN_PIECES), max_size=60))
+def test_random_texts_tokenize_the_same(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert tokenize(text) == _tokenize_py(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_arbitrary_unicode_tokenizes_the_same(text: str) -> None:
+    assert tokenize(text) == _tokenize_py(text)
+
+
+def test_tokens_and_offsets() -> None:
+    tokens, spans, starts, kinds, caps = tokenize("The U.S. paid $1.13bn, don't  ask.")
+    assert tokens == ["the", "u.s", ".", "paid", "$", "1.13bn", ",", "don't", "ask", "."]
+    assert spans[5] == (15, 21)
+    assert starts == [s for s, _ in spans]
+    assert kinds == "wwpwpnpwwp"
+    assert caps[:3] == [True, True, False]
+
+
+# -- sentence coding ----------------------------------------------------------------------------
+
+
+def _coded_both(texts: list[str]) -> None:
+    """Both codings of ``texts`` in turn, each with its own shared table: the same
+    strings, and the same tables after."""
+    ids_c: dict[str, str] = {}
+    ids_py: dict[str, str] = {}
+    for text in texts:
+        a = analyze(text)
+        got = _encode.encode(a.tokens, a.kinds, a.sentences, ids_c)
+        want = _encode_py(a.tokens, a.kinds, a.sentences, ids_py)
+        assert got == want
+    assert ids_c == ids_py
+    assert list(ids_c) == list(ids_py)  # codes given in the same order
+
+
+def test_example_texts_code_the_same() -> None:
+    _coded_both(_examples())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(TOKEN_PIECES), max_size=40), max_size=4))
+def test_random_texts_code_the_same(texts: list[list[str]]) -> None:
+    _coded_both(["".join(t) for t in texts])
+
+
+def test_encoded_uses_the_shared_codes() -> None:
+    codes = Codes()
+    a, b = analyze("Peace talks resumed."), analyze("Harmony talks resumed.")
+    ea, eb = Encoded(a, codes), Encoded(b, codes)
+    assert ea.sents[0][1:] == eb.sents[0][1:]  # "talks resumed ." coded alike
+    assert ea.sents[0][0] != eb.sents[0][0]
+    assert ea.words == [3]
+    assert ea.n_words == 3
+    assert len(codes.ids) == 5
+
+
+def test_encode_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="one kind per token"):
+        _encode.encode(["a", "b"], "w", [(0, 2)], {})
+    with pytest.raises(ValueError, match="out of range"):
+        _encode.encode(["a"], "w", [(0, 2)], {})
+    with pytest.raises(ValueError, match="one character"):
+        _encode.encode(["a"], "w", [(0, 1)], {"a": "xy"})
