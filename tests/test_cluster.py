@@ -340,15 +340,28 @@ def local_ray() -> Iterator[None]:
         ray.shutdown()
 
 
-def test_ray_equals_local(local_ray: None, tmp_path: Path) -> None:
+@pytest.mark.parametrize("part_bytes", [None, 700], ids=["whole-files", "jsonl-parts"])
+def test_ray_equals_local(
+    local_ray: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part_bytes: int | None
+) -> None:
+    from unspin import cluster_ray
     from unspin.cluster_ray import cluster_inputs_ray
 
+    if part_bytes:  # the first file is read by several tasks, each a part of it
+        monkeypatch.setattr(cluster_ray, "_PART_BYTES", part_bytes)
     docs = crawl()
     path = write_jsonl(
         tmp_path / "crawl.jsonl",
         docs,
-        extra={2: '{"id": "broken", "text": ', 5: json.dumps({"id": docs[1].id, "text": "x y"})},
+        extra={
+            2: '{"id": "broken", "text": ',
+            3: "  ",  # a blank line: no record, but lines after it keep their numbers
+            5: json.dumps({"id": docs[1].id, "text": "x y"}),
+            6: json.dumps({"text": "No id: this record is named by its file and line."}),
+        },
     )
+    if part_bytes:
+        assert len(cluster_ray._read_items([str(path)], ReadOptions())) > 3
     more = write_jsonl(tmp_path / "more.jsonl", crawl(dates=False)[3:7])  # repeated ids
     # Undated copies of the first campaign: a cluster with and without dates.
     copies = [dataclasses.replace(d, id=f"u/{d.id}") for d in crawl(dates=False)[:3]]
@@ -361,6 +374,7 @@ def test_ray_equals_local(local_ray: None, tmp_path: Path) -> None:
         local = cluster_inputs(inputs, None, ClusterOptions(workers=1, verify=verify))
         remote = cluster_inputs_ray(inputs, None, ClusterOptions(workers=2, verify=verify))
         assert remote.skipped == local.skipped and len(local.skipped) == 6
+        assert remote.documents == local.documents
         assert [s.to_dict() for s in remote.sites] == [s.to_dict() for s in local.sites]
         assert remote.stats == local.stats
         lrec, rrec = records(local), records(remote)

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 from pathlib import Path
 
-from unspin.readers import Document, ReadOptions, ReadProblem, read_inputs
+import pytest
+
+from unspin.readers import (
+    Document,
+    ReadOptions,
+    ReadProblem,
+    jsonl_parts,
+    read_inputs,
+    read_jsonl_part,
+)
 
 
 def _read(*paths: Path | str, **kw: object) -> list[Document | ReadProblem]:
@@ -82,3 +92,39 @@ def test_other_encoding_can_be_asked_for(tmp_path: Path) -> None:
     latin.write_bytes("Caf\u00e9 au lait.".encode("latin-1"))
     (doc,) = _read(latin, encoding="latin-1")
     assert isinstance(doc, Document) and doc.text == "Caf\u00e9 au lait."
+
+
+@pytest.mark.parametrize("size", [1, 40, 100, 1_000_000])
+def test_jsonl_parts_read_like_the_whole_file(tmp_path: Path, size: int) -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "First record."}),
+        "",
+        "   ",
+        '{"id": "b", "text": ',  # malformed
+        json.dumps({"text": "No id: named by file and line."}),
+        json.dumps({"id": "c", "text": "Ünïcode text, then no final newline."}),
+    ]
+    path = tmp_path / "crawl.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    whole = list(read_inputs([str(path)]))
+    parts = jsonl_parts(str(path), size)
+    assert parts[0].start == 0 and parts[-1].end == path.stat().st_size
+    assert all(a.end == b.start for a, b in itertools.pairwise(parts))
+    got: list[Document | ReadProblem] = []
+    for p in parts:
+        items = list(read_jsonl_part(str(path), p, ReadOptions()))
+        assert p.records == len(got)  # the part's first item is the whole read's item number
+        got.extend(items)
+    assert got == whole
+    assert len(whole) == 4
+    assert isinstance(whole[1], ReadProblem) and whole[1].origin == f"{path}:4"
+    assert isinstance(whole[2], Document) and whole[2].id == f"{path}:5"
+    if size == 1:
+        assert len(parts) == len(lines)
+
+
+def test_jsonl_parts_of_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    (part,) = jsonl_parts(str(path), 100)
+    assert list(read_jsonl_part(str(path), part)) == list(read_inputs([str(path)])) == []

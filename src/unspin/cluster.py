@@ -5,7 +5,7 @@ The pipeline is a chain of plain functions so that the local runner below and th
 runner (:mod:`unspin.cluster_ray`) run the same code and give the same clusters:
 
 1. :func:`sketch` -- one document: the MinHash signature of its immutable skeleton
-   (:func:`unspin.fingerprint.skeleton`, one regex pass) and its LSH band keys, site and
+   (:func:`unspin.fingerprint.skeleton_hashes`, one pass in C) and its LSH band keys, site and
    date.
 2. :func:`candidate_pairs` -- documents sharing a band key, kept when their estimated
    Jaccard is at least ``min_jaccard``. Buckets with more than ``max_bucket`` members are

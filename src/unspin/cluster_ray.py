@@ -2,9 +2,10 @@
 
 Same stages, same functions, same clusters (ids, members, roots) as the local runner:
 
-    inputs -> read (one task per input, streaming blocks of documents)
-           -> sketch (map_batches, in parallel) -> materialize (Ray's object store: texts
-              spill to disk, not to the driver)
+    inputs -> read (one task per input, or per 8 MB part of a large uncompressed JSONL
+              file; streaming blocks of documents)
+           -> sketch (in the read tasks, per 64 documents) -> materialize (Ray's object
+              store: texts spill to disk, not to the driver)
            -> sketch columns without texts streamed to the driver: repeated ids, LSH
               candidates and their components (numpy, ~2 KB per document)
            -> candidate documents tagged with their component
@@ -23,12 +24,15 @@ starts with one CPU per worker. Ray is optional: ``pip install 'unspin[ray]'``.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,11 +59,18 @@ from unspin.cluster import (
     sketch_columns,
 )
 from unspin.errors import UnspinError
-from unspin.readers import ReadOptions, ReadProblem, read_inputs
+from unspin.readers import (
+    JsonlPart,
+    ReadOptions,
+    ReadProblem,
+    detect_format,
+    jsonl_parts,
+    read_inputs,
+    read_jsonl_part,
+)
 
 RAY_HINT = "pip install 'unspin[ray]'"
-_READ_BLOCK = 512  # documents per block out of a read task
-_SKETCH_BATCH = 64
+_PART_BYTES = 8 << 20  # a JSONL file larger than this is read in parts of about this size
 _GROUP_DOCS = 20_000  # candidate documents per shuffle partition, at most (texts ~60 MB)
 _STR_FIELDS = ("id", "text", "title", "url", "date", "origin", "problem")
 
@@ -100,12 +111,49 @@ def _rows_table(rows: list[dict[str, Any]], fields: Sequence[str]) -> Any:
     return pa.Table.from_pydict({f: [r.get(f) for r in rows] for f in fields}, schema=schema)
 
 
-def read_batch(batch: dict[str, np.ndarray], read_options: ReadOptions) -> Iterator[Any]:
-    """Read the inputs of ``batch`` (columns ``input_no``, ``item``) with the package's
-    readers; yields blocks of documents and read problems, each with its key."""
-    for n, item in zip(batch["input_no"].tolist(), batch["item"].tolist(), strict=True):
+def _read_items(inputs: Sequence[str], opts: ReadOptions) -> list[dict[str, Any]]:
+    """What the read tasks read: each input, or the parts of an uncompressed JSONL file
+    larger than :data:`_PART_BYTES` (one file is then read and sketched by several tasks
+    at once, with the same keys and origins as one reader would give)."""
+    items: list[dict[str, Any]] = []
+    for n, x in enumerate(inputs):
+        path = Path(x)
+        fmt = detect_format(x) if opts.format == "auto" else opts.format
+        parts = None
+        if fmt == "jsonl" and not x.lower().endswith(".gz") and path.is_file():
+            with contextlib.suppress(OSError):  # unreadable: the reader reports it
+                if path.stat().st_size > _PART_BYTES:
+                    parts = jsonl_parts(x, _PART_BYTES)
+        # Flat integer columns (Arrow gives a null struct back as NaN): start -1, a whole input.
+        for p in parts or [JsonlPart(-1, -1, 0, 0)]:
+            items.append(
+                {"input_no": n, "item": x, **{f"part_{k}": v for k, v in asdict(p).items()}}
+            )
+    return items
+
+
+def _read_item(item: str, part: JsonlPart, opts: ReadOptions) -> Iterator[Any]:
+    if part.start < 0:
+        return enumerate(read_inputs([item], opts))
+    return enumerate(read_jsonl_part(item, part, opts), start=part.records)
+
+
+def read_batch(
+    batch: dict[str, np.ndarray],
+    read_options: ReadOptions,
+    options: ClusterOptions,
+    perms: Permutations | None = None,
+) -> Iterator[Any]:
+    """Read the inputs of ``batch`` (columns ``input_no``, ``item`` and ``part_*``, see
+    :func:`_read_items`) with the package's readers; yields blocks of documents and read
+    problems, each with its key, sketched (:func:`sketch_batch`). Sketching here rather
+    than in a map of its own: Ray would bundle the read items of a fused map to fill the
+    sketch's batches, and one task would read them all."""
+    cols = [batch[c].tolist() for c in ("input_no", "item")]
+    parts = [batch[f"part_{f.name}"].tolist() for f in fields(JsonlPart)]
+    for n, item, *part in zip(*cols, *parts, strict=True):
         rows: list[dict[str, Any]] = []
-        for k, it in enumerate(read_inputs([str(item)], read_options)):
+        for k, it in _read_item(str(item), JsonlPart(*map(int, part)), read_options):
             key = (int(n) << KEY_SHIFT) | k
             if isinstance(it, ReadProblem):
                 rows.append({"key": key, "origin": it.origin, "problem": it.message})
@@ -121,11 +169,11 @@ def read_batch(batch: dict[str, np.ndarray], read_options: ReadOptions) -> Itera
                         "origin": it.origin,
                     }
                 )
-            if len(rows) >= _READ_BLOCK:
-                yield _rows_table(rows, _READ_FIELDS)
+            if len(rows) >= options.batch_size:
+                yield sketch_batch(_rows_table(rows, _READ_FIELDS), options, perms)
                 rows = []
         if rows:
-            yield _rows_table(rows, _READ_FIELDS)
+            yield sketch_batch(_rows_table(rows, _READ_FIELDS), options, perms)
 
 
 def sketch_batch(batch: Any, options: ClusterOptions, perms: Permutations | None = None) -> Any:
@@ -190,7 +238,7 @@ def tag_batch(batch: Any, plan_ref: Any) -> Any:
     comp_of: dict[int, int] = _plan(plan_ref)["comp_of"]
     keys = batch.column("key").to_pylist()
     take = [i for i, k in enumerate(keys) if k in comp_of]
-    t = batch.select(["key", "id", "text", "title", "url", "date"]).take(take)
+    t = batch.select(["key", "id", "text", "title", "url", "date"]).take(pa.array(take, pa.int64()))
     comps = pa.array([comp_of[keys[i]] for i in take], type=pa.int64())
     return t.append_column("comp", comps)
 
@@ -237,7 +285,7 @@ def plain_batch(batch: Any, keys_ref: Any) -> Any:
     need: set[int] = _plan(keys_ref)
     keys = batch.column("key").to_pylist()
     take = [i for i, k in enumerate(keys) if k in need]
-    texts = batch.column("text").take(take).to_pylist()
+    texts = batch.column("text").take(pa.array(take, pa.int64())).to_pylist()
     return pa.table(
         {
             "key": pa.array([keys[i] for i in take], type=pa.int64()),
@@ -246,7 +294,7 @@ def plain_batch(batch: Any, keys_ref: Any) -> Any:
     )
 
 
-def _quiet_data(ray: Any, progress_bars: bool) -> None:
+def _configure_data(ray: Any, progress_bars: bool) -> None:
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = progress_bars
@@ -261,6 +309,11 @@ def _quiet_data(ray: Any, progress_bars: bool) -> None:
     strategy = getattr(ray.data.context, "ShuffleStrategy", None)
     if strategy is not None:
         ctx.shuffle_strategy = strategy.SORT_SHUFFLE_PULL_BASED
+    # Ray Data reserves part of the CPUs for each operator; on a small machine that left
+    # one read task running at a time (each stage here is materialized or consumed before
+    # the next, so the stages do not compete).
+    if hasattr(ctx, "op_resource_reservation_enabled"):
+        ctx.op_resource_reservation_enabled = False
 
 
 def start_ray(address: str | None = None, num_cpus: int | None = None) -> bool:
@@ -293,16 +346,19 @@ def cluster_inputs_ray(
     ropts = read_options or ReadOptions()
     started = start_ray(address, opts.workers)
     try:
-        _quiet_data(ray, progress_bars)
+        _configure_data(ray, progress_bars)
         t0 = time.perf_counter()
-        items = [{"input_no": i, "item": str(x)} for i, x in enumerate(inputs)]
-        ds = ray.data.from_items(items)
-        ds = ds.map_batches(read_batch, batch_size=1, fn_kwargs={"read_options": ropts})
+        items = _read_items([str(x) for x in inputs], ropts)
+        # One block per item, so that each is a task of its own (a block is one task's).
+        ds = ray.data.from_items(items, override_num_blocks=len(items))
         ds = ds.map_batches(
-            sketch_batch,
-            batch_size=_SKETCH_BATCH,
-            batch_format="pyarrow",
-            fn_kwargs={"options": opts, "perms": minhash_permutations(opts.params)},
+            read_batch,
+            batch_size=1,
+            fn_kwargs={
+                "read_options": ropts,
+                "options": opts,
+                "perms": minhash_permutations(opts.params),
+            },
         ).materialize()
 
         table = SketchTable(opts.params)

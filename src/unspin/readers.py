@@ -609,9 +609,9 @@ def _date_str(v: object) -> str | None:
 
 
 def _jsonl_records(
-    stream: Iterable[bytes], origin: str, opts: ReadOptions
+    stream: Iterable[bytes], origin: str, opts: ReadOptions, first_line: int = 1
 ) -> Iterator[Document | ReadProblem]:
-    for lineno, raw in enumerate(stream, start=1):
+    for lineno, raw in enumerate(stream, start=first_line):
         where = f"{origin}:{lineno}"
         if not raw.strip():
             continue
@@ -651,6 +651,62 @@ def _jsonl_records(
             origin=where,
             meta=meta,
         )
+
+
+@dataclass(frozen=True)
+class JsonlPart:
+    """Bytes ``[start, end)`` of a JSONL file, cut at line starts, so that parts can be
+    read in parallel with the same records as one reader: the part's first line is line
+    ``line`` of the file, after ``records`` non-blank lines (each of which the reader
+    turns into one document or one problem)."""
+
+    start: int
+    end: int
+    line: int
+    records: int
+
+
+def jsonl_parts(path: str, size: int) -> list[JsonlPart]:
+    """An uncompressed JSONL file cut into parts of about ``size`` bytes (at least one
+    line each), in one pass over its lines."""
+    parts: list[JsonlPart] = []
+    pos = records = 0
+    line = 1
+    part = JsonlPart(0, 0, 1, 0)
+    with open(path, "rb") as f:
+        for raw in f:
+            pos += len(raw)
+            line += 1
+            records += bool(raw.strip())
+            if pos - part.start >= size:
+                parts.append(JsonlPart(part.start, pos, part.line, part.records))
+                part = JsonlPart(pos, pos, line, records)
+    if pos > part.start or not parts:
+        parts.append(JsonlPart(part.start, pos, part.line, part.records))
+    return parts
+
+
+def read_jsonl_part(
+    path: str, part: JsonlPart, opts: ReadOptions | None = None
+) -> Iterator[Document | ReadProblem]:
+    """The documents and problems of one :func:`jsonl_parts` part of ``path``: those
+    that :func:`read_inputs` gives for its lines, with the same origins."""
+    opts = opts or ReadOptions()
+
+    def lines(f: IO[bytes]) -> Iterator[bytes]:
+        f.seek(part.start)
+        pos = part.start
+        for raw in f:
+            if pos >= part.end:
+                return
+            pos += len(raw)
+            yield raw
+
+    try:
+        with open(path, "rb") as f:
+            yield from _jsonl_records(lines(f), path, opts, part.line)
+    except OSError as e:
+        yield ReadProblem(path, f"cannot read: {e.strerror or e}")
 
 
 def _str_or_none(v: object) -> str | None:
