@@ -369,11 +369,14 @@ def test_ray_equals_local(
     expected = {**EXPECTED}
     first = "harbor-wire-0001"
     expected[first] = EXPECTED[first] + [d.id for d in copies]
-    inputs = [str(path), str(more), str(undated)]
+    # A file of nothing but bad records: a block without one candidate document.
+    junk = tmp_path / "junk.jsonl"
+    junk.write_text('{"id": "cut", "text": \n[1, 2]\n', encoding="utf-8")
+    inputs = [str(path), str(more), str(undated), str(junk)]
     for verify in (True, False):
         local = cluster_inputs(inputs, None, ClusterOptions(workers=1, verify=verify))
         remote = cluster_inputs_ray(inputs, None, ClusterOptions(workers=2, verify=verify))
-        assert remote.skipped == local.skipped and len(local.skipped) == 6
+        assert remote.skipped == local.skipped and len(local.skipped) == 8
         assert remote.documents == local.documents
         assert [s.to_dict() for s in remote.sites] == [s.to_dict() for s in local.sites]
         assert remote.stats == local.stats
