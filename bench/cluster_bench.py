@@ -37,6 +37,10 @@ replica a near-copy of its template: one campaign.)
 Run: `make bench-cluster` or
 `python bench/cluster_bench.py --data ../shared/data [--sizes 10000,40000,100000] [--no-ray]`,
 `python bench/cluster_bench.py --data ../shared/data --seed 7 --sweep-jaccard`.
+Before/after comparisons of one runner: `--write-crawl crawl.jsonl` writes the crawl and
+stops; `--run-one crawl.jsonl --mode local|local-noverify|ray|ray-noverify|baseline
+[--out-file records.jsonl]` clusters it in this process and prints the figures as JSON
+(run it with `PYTHONPATH=<other checkout>/src` for the other side).
 """
 
 from __future__ import annotations
@@ -468,6 +472,50 @@ def jaccard_sweep(docs: Sequence[Document], truth: Sequence[str]) -> None:
     )
 
 
+def member_costs(path: Path, clusters: int) -> dict[str, float]:
+    """Milliseconds per cluster member, one process, for the first ``clusters`` clusters
+    of a verified run over the JSONL crawl at ``path``: what verifying a member costs,
+    stage by stage (each member is analysed, coded, aligned with its root and its
+    substitutions written, as :func:`unspin.cluster.verify_component` does)."""
+    from unspin.align import Codes, Encoded, align_encoded
+    from unspin.clean import find_strays
+    from unspin.cluster import CandidateDoc, _member
+    from unspin.readers import read_inputs
+    from unspin.segment import analyze
+
+    docs = {d.id: d for d in read_inputs([str(path)]) if isinstance(d, Document)}
+    with cluster_inputs([str(path)], None, ClusterOptions(workers=2)) as res:
+        recs = [r for _, r in zip(range(clusters), res.records(), strict=False)]
+    cost = dict.fromkeys(("analysis", "stray lines", "coding", "alignment", "substitutions"), 0.0)
+    n = 0
+    for r in recs:
+        cds = [
+            CandidateDoc(k, d.id, d.text, d.url, None, d.date, d.title)
+            for k, d in enumerate(docs[i] for i in r["members"])
+        ]
+        t0 = time.perf_counter()
+        an = [analyze(c.text) for c in cds]
+        t1 = time.perf_counter()
+        strays = [[(x.start, x.end) for x in find_strays(c.text, c.title)] for c in cds]
+        an = [a.without(st) for a, st in zip(an, strays, strict=True)]
+        t2 = time.perf_counter()
+        codes = Codes()
+        en = [Encoded(a, codes) for a in an]
+        t3 = time.perf_counter()
+        alns = [align_encoded(en[m], en[0]) for m in range(1, len(en))]
+        t4 = time.perf_counter()
+        members = [_member(cds[m], an[m], cds[0], an[0], alns[m - 1]) for m in range(1, len(en))]
+        json.dumps([m.to_dict() for m in members], ensure_ascii=False)
+        t5 = time.perf_counter()
+        for k, dt in zip(cost, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
+            cost[k] += dt
+        n += len(cds)
+    out = {k: v / n * 1e3 for k, v in cost.items()}
+    out["total"] = sum(out.values())
+    out["documents"] = n
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -483,10 +531,19 @@ def main() -> None:
     ap.add_argument(
         "--records", type=Path, help="write each mode's cluster records here (JSONL per mode)"
     )
-    ap.add_argument("--run-one", type=Path, help=argparse.SUPPRESS)
-    ap.add_argument("--mode", default="local", help=argparse.SUPPRESS)
-    ap.add_argument("--out-file", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--write-crawl", type=Path, help="write the crawl as JSONL here and stop")
+    ap.add_argument(
+        "--member-costs",
+        type=Path,
+        help="ms per verified member, stage by stage, over this JSONL crawl's first 600 clusters",
+    )
+    ap.add_argument("--run-one", type=Path, help="cluster this JSONL crawl only (see --mode)")
+    ap.add_argument("--mode", default="local", help="--run-one: local, ray, *-noverify, baseline")
+    ap.add_argument("--out-file", type=Path, help="--run-one: write the cluster records here")
     args = ap.parse_args()
+    if args.member_costs:
+        print(json.dumps(member_costs(args.member_costs, 600)))
+        return
     if args.run_one:
         print(json.dumps(run_one(args.run_one, args.mode, args.workers, args.out_file)))
         return
@@ -498,6 +555,10 @@ def main() -> None:
     items, info = build_crawl(args.data, args.originals, args.seed)
     print(f"crawl: {json.dumps(info)} (built in {time.perf_counter() - t:.0f}s)", flush=True)
     docs = [it.doc for it in items]
+    if args.write_crawl:
+        write_jsonl(args.write_crawl, docs)
+        print(f"wrote {args.write_crawl}")
+        return
     ids = [d.id for d in docs]
     truth = [it.truth for it in items]
     if args.sweep_jaccard:
