@@ -108,23 +108,6 @@ static int toks_push(Toks *t, Tok x) {
     return 0;
 }
 
-typedef struct {
-    size_t *data;
-    size_t len, cap;
-} Sizes;
-
-static int sizes_push(Sizes *s, size_t x) {
-    if (s->len == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        size_t *d = PyMem_Realloc(s->data, cap * sizeof(size_t));
-        if (!d) return -1;
-        s->data = d;
-        s->cap = cap;
-    }
-    s->data[s->len++] = x;
-    return 0;
-}
-
 /* -- a set of byte strings (open addressing, keys point into an arena) ------------------ */
 
 typedef struct {
@@ -306,7 +289,7 @@ static PyObject *shingle_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
 
     Bytes arena = {0}, out = {0}, buf = {0};
     Toks toks = {0}, seq = {0};
-    Sizes sent_starts = {0}; /* first token of each sentence; a sentinel ends the last */
+    Toks sent_starts = {0}; /* .off: first token of each sentence; a sentinel ends the last */
     StrSet mid_caps = {0};
     PyObject *result = NULL;
     int start = 1, failed = 0;
@@ -356,19 +339,19 @@ static PyObject *shingle_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
         }
         if (end) {
             if (toks.len > cur) {
-                failed = sizes_push(&sent_starts, cur) < 0;
+                failed = toks_push(&sent_starts, (Tok){cur, 0, 0}) < 0;
                 cur = toks.len;
             }
             start = 1;
         }
         i++;
     }
-    if (!failed && toks.len > cur) failed = sizes_push(&sent_starts, cur) < 0;
-    if (!failed) failed = sizes_push(&sent_starts, toks.len) < 0;
+    if (!failed && toks.len > cur) failed = toks_push(&sent_starts, (Tok){cur, 0, 0}) < 0;
+    if (!failed) failed = toks_push(&sent_starts, (Tok){toks.len, 0, 0}) < 0;
 
     for (size_t s = 0; !failed && s + 1 < sent_starts.len; s++) {
         seq.len = 0;
-        for (size_t k = sent_starts.data[s]; k < sent_starts.data[s + 1] && !failed; k++) {
+        for (size_t k = sent_starts.data[s].off; k < sent_starts.data[s + 1].off && !failed; k++) {
             Tok t = toks.data[k];
             if (t.pending && !strset_has(&mid_caps, arena.data + t.off, t.len)) continue;
             failed = toks_push(&seq, t) < 0;

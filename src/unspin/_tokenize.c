@@ -17,41 +17,35 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
-static inline int is_word(Py_UCS4 c) { return c == '_' || Py_UNICODE_ISALNUM(c); }
+static int is_word(Py_UCS4 c) { return c == '_' || Py_UNICODE_ISALNUM(c); }
+static int is_decimal(Py_UCS4 c) { return Py_UNICODE_ISDECIMAL(c); }
+
+/* The end of the run of ``cls`` characters from j, and of each (one of ``seps``, run)
+ * that follows: (?:cls)+(?:[seps](?:cls)+)* from a position known to hold a cls. */
+static Py_ssize_t joined_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t j,
+                             const char *seps, int (*cls)(Py_UCS4)) {
+    for (;;) {
+        while (j < n && cls(PyUnicode_READ(kind, data, j))) j++;
+        if (j + 1 >= n) return j;
+        Py_UCS4 sep = PyUnicode_READ(kind, data, j);
+        if (sep == 0 || sep > 127 || !strchr(seps, (int)sep)) return j;
+        if (!cls(PyUnicode_READ(kind, data, j + 1))) return j;
+        j += 2;
+    }
+}
 
 /* End of the token starting at i (the text has a non-space character at i). */
 static Py_ssize_t token_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     Py_UCS4 c = PyUnicode_READ(kind, data, i);
-    Py_ssize_t j = i + 1;
-    if (Py_UNICODE_ISDECIMAL(c)) {
-        /* \d+(?:[.,:]\d+)*\w* */
-        while (j < n && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j))) j++;
-        for (;;) {
-            if (j + 1 >= n) break;
-            Py_UCS4 sep = PyUnicode_READ(kind, data, j);
-            if (!(sep == '.' || sep == ',' || sep == ':')) break;
-            if (!Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j + 1))) break;
-            j += 2;
-            while (j < n && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j))) j++;
-        }
+    if (Py_UNICODE_ISDECIMAL(c)) { /* \d+(?:[.,:]\d+)*\w* */
+        Py_ssize_t j = joined_end(kind, data, n, i, ".,:", is_decimal);
         while (j < n && is_word(PyUnicode_READ(kind, data, j))) j++;
         return j;
     }
-    if (is_word(c)) {
-        /* \w+(?:[-'.]\w+)* */
-        while (j < n && is_word(PyUnicode_READ(kind, data, j))) j++;
-        for (;;) {
-            if (j + 1 >= n) break;
-            Py_UCS4 sep = PyUnicode_READ(kind, data, j);
-            if (!(sep == '-' || sep == '\'' || sep == '.')) break;
-            if (!is_word(PyUnicode_READ(kind, data, j + 1))) break;
-            j += 2;
-            while (j < n && is_word(PyUnicode_READ(kind, data, j))) j++;
-        }
-        return j;
-    }
-    return j; /* \S */
+    if (is_word(c)) return joined_end(kind, data, n, i, "-'.", is_word); /* \w+(?:[-'.]\w+)* */
+    return i + 1;                                                         /* \S */
 }
 
 /* The token [a, b) lowercased, as a new str. */

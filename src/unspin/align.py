@@ -123,7 +123,7 @@ def _compiled() -> Callable[[list[str], str, list[tuple[int, int]], dict[str, st
     return encode
 
 
-# The C coding when it was built (the same strings, ~6x faster), else Python.
+# The C coding when it was built (the same strings, ~2.5x faster), else Python.
 encode_sentences = _compiled() or _encode_py
 
 
