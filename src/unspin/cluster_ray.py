@@ -197,8 +197,7 @@ def sketch_batch(batch: Any, options: ClusterOptions, perms: Permutations | None
 def _partitions(ray: Any, comp_of: dict[int, int]) -> int:
     """Partitions of the shuffle that gathers each component's documents: one per CPU,
     more when the candidate documents are many (each partition's texts are in memory at
-    once). Ray Data's default (200) costs seconds of aggregator start-up and tiny tasks
-    on a small machine."""
+    once). Ray Data's default (200) makes many tiny tasks on a small machine."""
     cpus = int(ray.cluster_resources().get("CPU", 1))
     return max(1, cpus, -(-len(comp_of) // _GROUP_DOCS))
 
@@ -305,7 +304,7 @@ def _configure_data(ray: Any, progress_bars: bool) -> None:
         ctx.execution_options.verbose_progress = False
     # The component shuffle as tasks (sort-based), which run in the workers that have
     # already imported unspin, instead of hash-shuffle aggregators: actors that each
-    # start a fresh process first (on two CPUs, 7.9 -> 6.0 s for the bench's crawl).
+    # start a fresh process first (bench/RESULTS.md, "Compiled-core and Ray round").
     strategy = getattr(ray.data.context, "ShuffleStrategy", None)
     if strategy is not None:
         ctx.shuffle_strategy = strategy.SORT_SHUFFLE_PULL_BASED
