@@ -261,6 +261,24 @@ def test_batched_sketches_equal_fingerprint_signatures() -> None:
         assert s.band_keys.tolist() == (band_keys(sig, params) if items else [])
 
 
+@pytest.mark.parametrize(
+    ("num_perm", "seed", "bands"), [(128, 1, 42), (64, 3, 21)], ids=["shipped", "datasketch"]
+)
+def test_minhash_permutations_are_datasketchs(num_perm: int, seed: int, bands: int) -> None:
+    from datasketch import MinHash
+
+    from unspin.cluster import SCHEME, minhash_permutations
+    from unspin.fingerprint import FingerprintParams
+
+    params = FingerprintParams(num_perm=num_perm, seed=seed, bands=bands, rows=3)
+    a, b, empty = minhash_permutations(params)
+    m = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME)
+    assert a.dtype == b.dtype == empty.dtype == np.uint32
+    assert np.array_equal(a, m.permutations[0])
+    assert np.array_equal(b, m.permutations[1])
+    assert np.array_equal(empty, np.asarray(m.digest(), dtype=np.uint32))
+
+
 @pytest.mark.parametrize("verify", [True, False])
 def test_archive_attaches_known_sources(archive: Archive, verify: bool) -> None:
     spins = [d for d in crawl() if d.id.startswith("farm-")]

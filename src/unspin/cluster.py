@@ -66,6 +66,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from itertools import accumulate, chain, compress, repeat
 from operator import itemgetter
 from typing import IO, Any, TypeVar
@@ -175,11 +176,22 @@ _FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)  # MurmurHash3's 32-bit finalizer
 Permutations = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
+# datasketch's permutations for the default parameters, saved from it (a test holds them
+# equal): a clustering run then never imports datasketch, whose package imports scipy
+# (~0.3 s of every run's start, in the main process and in each Ray worker).
+_SHIPPED_PERMUTATIONS = {(128, 1, "affine32"): "affine32_perm128_seed1.npz"}
+
+
 @functools.cache
 def minhash_permutations(params: FingerprintParams) -> Permutations:
     """The MinHash permutations ``a``, ``b`` of :func:`unspin.fingerprint.signature_of`
     (datasketch, scheme affine32) and the signature of an empty set."""
-    from datasketch import MinHash  # here: datasketch's package imports scipy (~0.3 s)
+    name = _SHIPPED_PERMUTATIONS.get((params.num_perm, params.seed, SCHEME))
+    if name is not None:
+        with (resources.files("unspin") / "sketch" / name).open("rb") as f:
+            z = np.load(f)
+            return z["a"], z["b"], z["empty"]
+    from datasketch import MinHash
 
     m = MinHash(num_perm=params.num_perm, seed=params.seed, scheme=SCHEME)
     a, b = m.permutations
@@ -194,7 +206,7 @@ def sketch_columns(
     :func:`unspin.fingerprint.signature_of`, computed for the whole batch at once
     (datasketch's affine32 scheme: xxh32 of each shingle, MurmurHash3's finalizer, one
     affine map per permutation, minimum per document). ``perms``: :func:`minhash_permutations`
-    of ``params`` computed elsewhere (a Ray worker then does not import datasketch)."""
+    of ``params`` computed elsewhere (a Ray worker then need not load them)."""
     a, b, empty = perms or minhash_permutations(params)
     parts = [skeleton_hashes(text, params.ngram) for text in texts]
     ends = list(accumulate(map(len, parts)))
@@ -1244,8 +1256,7 @@ def cluster_documents(
     finished = False
     t0 = time.perf_counter()
     try:
-        # The MinHash permutations (datasketch loads here) before forking: the workers
-        # inherit them.
+        # The MinHash permutations, loaded before forking: the workers inherit them.
         minhash_permutations(opts.params)
         if workers > 1:
             fork = "fork" in mp.get_all_start_methods()
