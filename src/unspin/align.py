@@ -19,6 +19,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Indel, LCSseq
 
+from unspin.native import compiled
 from unspin.segment import PUNCT, Analysis
 
 # Clause boundaries inside a sentence: where spinners cut to swap clauses.
@@ -80,8 +81,8 @@ class Codes:
     rapidfuzz. Any one-to-one coding aligns the same; documents aligned together share
     one coding (a crawl's component encodes each of its documents once)."""
 
-    def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
+    def __init__(self, ids: dict[str, str] | None = None) -> None:
+        self.ids: dict[str, str] = {} if ids is None else ids
 
     def __call__(self, tokens: list[str]) -> str:
         ids = self.ids
@@ -103,9 +104,7 @@ def _encode_py(
     """Per sentence: its tokens coded, those codes sorted, the codes of its words and
     numbers sorted, and how many words and numbers it has. ``ids`` is a :class:`Codes`'
     table (new tokens are added to it). The reference for ``unspin._encode.encode``."""
-    codes = Codes()
-    codes.ids = ids
-    doc = codes(tokens)
+    doc = Codes(ids)(tokens)
     is_word = kinds.encode("ascii").translate(_IS_WORD)
     sents = [doc[i:j] for i, j in sentences]
     bags = ["".join(sorted(x)) for x in sents]
@@ -115,16 +114,10 @@ def _encode_py(
     return sents, bags, word_bags, words
 
 
-def _compiled() -> Callable[[list[str], str, list[tuple[int, int]], dict[str, str]], Coded] | None:
-    try:
-        from unspin._encode import encode
-    except ImportError:  # installed without a C compiler: setup.py's extensions are optional
-        return None
-    return encode
-
-
 # The C coding when it was built (the same strings, ~2.5x faster), else Python.
-encode_sentences = _compiled() or _encode_py
+encode_sentences: Callable[[list[str], str, list[tuple[int, int]], dict[str, str]], Coded] = (
+    compiled("_encode", "encode") or _encode_py
+)
 
 
 class Encoded:

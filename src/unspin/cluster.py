@@ -199,15 +199,14 @@ def minhash_permutations(params: FingerprintParams) -> Permutations:
 
 
 def sketch_columns(
-    texts: Sequence[str], params: FingerprintParams, perms: Permutations | None = None
+    texts: Sequence[str], params: FingerprintParams
 ) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures (uint32, one row per text) and LSH band keys (int64, a row of
     zeros when the text has nothing to sketch) of ``texts``, with the same signatures as
     :func:`unspin.fingerprint.signature_of`, computed for the whole batch at once
     (datasketch's affine32 scheme: xxh32 of each shingle, MurmurHash3's finalizer, one
-    affine map per permutation, minimum per document). ``perms``: :func:`minhash_permutations`
-    of ``params`` computed elsewhere (a Ray worker then need not load them)."""
-    a, b, empty = perms or minhash_permutations(params)
+    affine map per permutation, minimum per document)."""
+    a, b, empty = minhash_permutations(params)
     parts = [skeleton_hashes(text, params.ngram) for text in texts]
     ends = list(accumulate(map(len, parts)))
     starts = [0, *ends[:-1]]
@@ -1033,11 +1032,18 @@ class EncodedCluster:
 
 
 def _init_worker() -> None:
-    """A pool worker: Ctrl-C is the parent's to handle. The objects inherited from the
-    parent are frozen out of garbage collection (collections would walk them all, and
-    touching them unshares their pages), and collections run less often: the work makes
-    many short-lived objects and few reference cycles."""
+    """A pool worker: Ctrl-C is the parent's to handle, and :func:`relax_gc` (the objects
+    inherited from the parent stay out of collections, which would also unshare their
+    pages)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    relax_gc()
+
+
+@functools.cache  # once per process
+def relax_gc() -> None:
+    """For a process that verifies clusters: what it holds so far is frozen out of
+    garbage collection (collections would walk it all) and collections run less often
+    (the work makes many short-lived objects and few reference cycles)."""
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
 

@@ -24,15 +24,12 @@ starts with one CPU per worker. Ray is optional: ``pip install 'unspin[ray]'``.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, fields
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,7 +41,6 @@ from unspin.cluster import (
     ClusterResult,
     ClusterSink,
     EncodedCluster,
-    Permutations,
     Progress,
     SketchTable,
     Skipped,
@@ -52,9 +48,9 @@ from unspin.cluster import (
     cluster_component,
     find_candidates,
     group_component,
-    minhash_permutations,
     needs_text,
     plainness,
+    relax_gc,
     site_of,
     sketch_columns,
 )
@@ -63,10 +59,9 @@ from unspin.readers import (
     JsonlPart,
     ReadOptions,
     ReadProblem,
-    detect_format,
-    jsonl_parts,
     read_inputs,
     read_jsonl_part,
+    split_jsonl,
 )
 
 RAY_HINT = "pip install 'unspin[ray]'"
@@ -117,13 +112,7 @@ def _read_items(inputs: Sequence[str], opts: ReadOptions) -> list[dict[str, Any]
     at once, with the same keys and origins as one reader would give)."""
     items: list[dict[str, Any]] = []
     for n, x in enumerate(inputs):
-        path = Path(x)
-        fmt = detect_format(x) if opts.format == "auto" else opts.format
-        parts = None
-        if fmt == "jsonl" and not x.lower().endswith(".gz") and path.is_file():
-            with contextlib.suppress(OSError):  # unreadable: the reader reports it
-                if path.stat().st_size > _PART_BYTES:
-                    parts = jsonl_parts(x, _PART_BYTES)
+        parts = split_jsonl(x, _PART_BYTES, opts)
         # Flat integer columns (Arrow gives a null struct back as NaN): start -1, a whole input.
         for p in parts or [JsonlPart(-1, -1, 0, 0)]:
             items.append(
@@ -139,10 +128,7 @@ def _read_item(item: str, part: JsonlPart, opts: ReadOptions) -> Iterator[Any]:
 
 
 def read_batch(
-    batch: dict[str, np.ndarray],
-    read_options: ReadOptions,
-    options: ClusterOptions,
-    perms: Permutations | None = None,
+    batch: dict[str, np.ndarray], read_options: ReadOptions, options: ClusterOptions
 ) -> Iterator[Any]:
     """Read the inputs of ``batch`` (columns ``input_no``, ``item`` and ``part_*``, see
     :func:`_read_items`) with the package's readers; yields blocks of documents and read
@@ -170,13 +156,13 @@ def read_batch(
                     }
                 )
             if len(rows) >= options.batch_size:
-                yield sketch_batch(_rows_table(rows, _READ_FIELDS), options, perms)
+                yield sketch_batch(_rows_table(rows, _READ_FIELDS), options)
                 rows = []
         if rows:
-            yield sketch_batch(_rows_table(rows, _READ_FIELDS), options, perms)
+            yield sketch_batch(_rows_table(rows, _READ_FIELDS), options)
 
 
-def sketch_batch(batch: Any, options: ClusterOptions, perms: Permutations | None = None) -> Any:
+def sketch_batch(batch: Any, options: ClusterOptions) -> Any:
     """The block with each document's :func:`unspin.cluster.sketch_columns` (one MinHash
     computation for the block) as two more columns, null for read problems. Only the
     texts leave Arrow; the other columns pass through as they are."""
@@ -184,7 +170,7 @@ def sketch_batch(batch: Any, options: ClusterOptions, perms: Permutations | None
 
     texts = batch.column("text").to_pylist()
     good = [i for i, p in enumerate(batch.column("problem").to_pylist()) if p is None]
-    sigs, bands = sketch_columns([texts[i] for i in good], options.params, perms)
+    sigs, bands = sketch_columns([texts[i] for i in good], options.params)
     sig: list[bytes | None] = [None] * batch.num_rows
     band: list[bytes | None] = [None] * batch.num_rows
     for n, i in enumerate(good):
@@ -200,20 +186,6 @@ def _partitions(ray: Any, comp_of: dict[int, int]) -> int:
     once). Ray Data's default (200) makes many tiny tasks on a small machine."""
     cpus = int(ray.cluster_resources().get("CPU", 1))
     return max(1, cpus, -(-len(comp_of) // _GROUP_DOCS))
-
-
-_GC_TUNED = False
-
-
-def _tune_gc() -> None:
-    """What :func:`unspin.cluster._init_worker` does for a local worker: Ray's worker
-    holds a large heap (Ray, Arrow) that every full collection would walk, while
-    verification makes many short-lived objects and few cycles."""
-    global _GC_TUNED
-    if not _GC_TUNED:
-        gc.freeze()
-        gc.set_threshold(50_000, 20, 20)
-        _GC_TUNED = True
 
 
 _PLANS: dict[str, Any] = {}
@@ -244,7 +216,7 @@ def tag_batch(batch: Any, plan_ref: Any) -> Any:
 
 def verify_group(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
     """:func:`unspin.cluster.cluster_component` over the documents of one component."""
-    _tune_gc()
+    relax_gc()  # as a local worker does (a Ray worker's heap is large: Ray, Arrow)
     rows = sorted(group.to_pylist(), key=lambda r: r["key"])
     out: list[dict[str, Any]] = []
     if rows:
@@ -353,11 +325,7 @@ def cluster_inputs_ray(
         ds = ds.map_batches(
             read_batch,
             batch_size=1,
-            fn_kwargs={
-                "read_options": ropts,
-                "options": opts,
-                "perms": minhash_permutations(opts.params),
-            },
+            fn_kwargs={"read_options": ropts, "options": opts},
         ).materialize()
 
         table = SketchTable(opts.params)

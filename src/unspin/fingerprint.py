@@ -11,7 +11,6 @@ archive stores in SQLite.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ import numpy as np
 import xxhash
 
 from unspin.function_words import FUNCTION_WORDS
+from unspin.native import compiled
 from unspin.normalize import normalize
 from unspin.segment import NUMBER, WORD, Analysis, immutable_mask
 
@@ -202,27 +202,17 @@ def _skeleton_hashes_py(text: str, ngram: int) -> np.ndarray:
     return np.fromiter(map(xxhash.xxh32_intdigest, skeleton_shingles(text, ngram)), dtype=np.uint32)
 
 
-def _compiled() -> Callable[[str, int], np.ndarray] | None:
-    try:
-        from unspin._skeleton import shingle_hashes
-    except ImportError:  # installed without a C compiler: setup.py's extension is optional
-        return None
-
-    def skeleton_hashes(text: str, ngram: int) -> np.ndarray:
-        raw = shingle_hashes(normalize(text).text, ngram, FUNCTION_WORDS)
-        return np.frombuffer(raw, dtype=np.uint32)
-
-    return skeleton_hashes
-
-
-_skeleton_hashes = _compiled() or _skeleton_hashes_py
+_shingle_hashes = compiled("_skeleton", "shingle_hashes")
 
 
 def skeleton_hashes(text: str, ngram: int) -> np.ndarray:
     """xxh32 of each of :func:`skeleton_shingles` (uint32, in order): what the clustering
     sketch's MinHash takes. Computed by the C module ``unspin._skeleton`` when it was
     built (same rules, ~4x faster per document), else in Python."""
-    return _skeleton_hashes(text, ngram)
+    if _shingle_hashes is None:
+        return _skeleton_hashes_py(text, ngram)
+    raw = _shingle_hashes(normalize(text).text, ngram, FUNCTION_WORDS)
+    return np.frombuffer(raw, dtype=np.uint32)
 
 
 def estimated_jaccard(sig: np.ndarray, others: np.ndarray) -> np.ndarray:

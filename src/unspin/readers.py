@@ -686,6 +686,22 @@ def jsonl_parts(path: str, size: int) -> list[JsonlPart]:
     return parts
 
 
+def split_jsonl(item: str, size: int, opts: ReadOptions | None = None) -> list[JsonlPart] | None:
+    """:func:`jsonl_parts` of ``item`` when :func:`read_inputs` would read it as an
+    uncompressed JSONL file larger than ``size`` bytes; None when it is to be read whole
+    (another format, compressed, a directory, stdin, small or unreadable: the reader
+    reports what is wrong)."""
+    path = Path(item)
+    if item == "-" or _file_format(item, opts or ReadOptions()) != "jsonl" or _gzipped(item):
+        return None
+    try:
+        if not path.is_file() or path.stat().st_size <= size:
+            return None
+        return jsonl_parts(item, size)
+    except OSError:
+        return None
+
+
 def read_jsonl_part(
     path: str, part: JsonlPart, opts: ReadOptions | None = None
 ) -> Iterator[Document | ReadProblem]:
@@ -716,13 +732,21 @@ def _str_or_none(v: object) -> str | None:
 # -- dispatch ------------------------------------------------------------------------------
 
 
+def _file_format(label: str, opts: ReadOptions) -> Format:
+    return detect_format(label) if opts.format == "auto" else opts.format
+
+
+def _gzipped(label: str) -> bool:
+    return label.lower().endswith(".gz")
+
+
 def _read_file(
     path: Path, label: str, opts: ReadOptions, stats: ReadStats | None
 ) -> Iterator[Document | ReadProblem]:
-    fmt = detect_format(label) if opts.format == "auto" else opts.format
+    fmt = _file_format(label, opts)
     try:
         if fmt == "jsonl":
-            opener = gzip.open if label.lower().endswith(".gz") else open
+            opener = gzip.open if _gzipped(label) else open
             with opener(path, "rb") as f:
                 yield from _jsonl_records(f, label, opts)
             return

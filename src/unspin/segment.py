@@ -18,6 +18,7 @@ from operator import itemgetter
 import blingfire
 
 from unspin.function_words import FUNCTION_WORDS
+from unspin.native import compiled
 from unspin.normalize import Normalized, normalize
 
 # A token is a word or number, possibly joined by internal hyphens, apostrophes or periods
@@ -169,16 +170,8 @@ def _tokenize_py(text: str) -> Tokens:
 Tokens = tuple[list[str], list[tuple[int, int]], list[int], str, list[bool]]
 
 
-def _compiled() -> Callable[[str], Tokens] | None:
-    try:
-        from unspin._tokenize import tokenize
-    except ImportError:  # installed without a C compiler: setup.py's extensions are optional
-        return None
-    return tokenize
-
-
 # The C tokenizer when it was built (the same tokens, ~3x faster), else the regex.
-tokenize: Callable[[str], Tokens] = _compiled() or _tokenize_py
+tokenize: Callable[[str], Tokens] = compiled("_tokenize", "tokenize") or _tokenize_py
 
 
 def analyze(text: str) -> Analysis:
