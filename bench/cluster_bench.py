@@ -71,13 +71,12 @@ from unspin import Document
 from unspin.cluster import (
     TRIAGE_MIN_JACCARD,
     ClusterOptions,
-    SketchTable,
-    UnionFind,
     candidate_pairs,
     cluster_documents,
     cluster_inputs,
-    sketch_columns,
 )
+from unspin.cluster.candidates import UnionFind
+from unspin.cluster.sketching import SketchTable, sketch_columns
 from unspin.fingerprint import FingerprintParams
 from unspin.function_words import FUNCTION_WORDS
 
@@ -340,7 +339,7 @@ def run_one(path: Path, mode: str, workers: int, out: Path | None) -> dict[str, 
 
         opts = ClusterOptions(workers=workers, verify=not mode.endswith("-noverify"))
         if mode.startswith("ray"):
-            from unspin.cluster_ray import cluster_inputs_ray, start_ray
+            from unspin.cluster.ray_job import cluster_inputs_ray, start_ray
 
             start_ray(num_cpus=workers)
             res["ray_start_seconds"] = time.perf_counter() - t0
@@ -476,10 +475,11 @@ def member_costs(path: Path, clusters: int) -> dict[str, float]:
     """Milliseconds per cluster member, one process, for the first ``clusters`` clusters
     of a verified run over the JSONL crawl at ``path``: what verifying a member costs,
     stage by stage (each member is analysed, coded, aligned with its root and its
-    substitutions written, as :func:`unspin.cluster.verify_component` does)."""
+    substitutions written, as :func:`unspin.cluster.verify.verify_component` does)."""
     from unspin.align import Codes, Encoded, align_encoded
     from unspin.clean import find_strays
-    from unspin.cluster import CandidateDoc, _member
+    from unspin.cluster import CandidateDoc
+    from unspin.cluster.records import member_of
     from unspin.readers import read_inputs
     from unspin.segment import analyze
 
@@ -504,7 +504,7 @@ def member_costs(path: Path, clusters: int) -> dict[str, float]:
         t3 = time.perf_counter()
         alns = [align_encoded(en[m], en[0]) for m in range(1, len(en))]
         t4 = time.perf_counter()
-        members = [_member(cds[m], an[m], cds[0], an[0], alns[m - 1]) for m in range(1, len(en))]
+        members = [member_of(cds[m], an[m], cds[0], an[0], alns[m - 1]) for m in range(1, len(en))]
         json.dumps([m.to_dict() for m in members], ensure_ascii=False)
         t5 = time.perf_counter()
         for k, dt in zip(cost, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):

@@ -248,7 +248,7 @@ def test_no_verify_threshold_default_and_override() -> None:
 
 
 def test_batched_sketches_equal_fingerprint_signatures() -> None:
-    from unspin.cluster import sketch_many
+    from unspin.cluster.sketching import sketch_many
     from unspin.fingerprint import FingerprintParams, band_keys, signature_of, skeleton_shingles
 
     params = FingerprintParams()
@@ -267,8 +267,8 @@ def test_batched_sketches_equal_fingerprint_signatures() -> None:
 def test_minhash_permutations_are_datasketchs(num_perm: int, seed: int, bands: int) -> None:
     from datasketch import MinHash
 
-    from unspin.cluster import SCHEME, minhash_permutations
-    from unspin.fingerprint import FingerprintParams
+    from unspin.cluster.sketching import minhash_permutations
+    from unspin.fingerprint import SCHEME, FingerprintParams
 
     params = FingerprintParams(num_perm=num_perm, seed=seed, bands=bands, rows=3)
     a, b, empty = minhash_permutations(params)
@@ -339,18 +339,18 @@ def test_cli_writes_clusters_sites_and_summary(tmp_path: Path) -> None:
 
 
 def test_ray_option_without_ray_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    from unspin import cluster_ray
+    from unspin.cluster import ray_job
     from unspin.errors import UnspinError
 
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(UnspinError, match=r"pip install 'unspin\[ray\]'"):
-        cluster_ray.cluster_inputs_ray(["x.jsonl"])
+        ray_job.cluster_inputs_ray(["x.jsonl"])
 
 
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[None]:
     ray = pytest.importorskip("ray")
-    from unspin.cluster_ray import start_ray
+    from unspin.cluster.ray_job import start_ray
 
     started = start_ray(num_cpus=2)
     yield
@@ -362,11 +362,11 @@ def local_ray() -> Iterator[None]:
 def test_ray_equals_local(
     local_ray: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part_bytes: int | None
 ) -> None:
-    from unspin import cluster_ray
-    from unspin.cluster_ray import cluster_inputs_ray
+    from unspin.cluster import ray_job
+    from unspin.cluster.ray_job import cluster_inputs_ray
 
     if part_bytes:  # the first file is read by several tasks, each a part of it
-        monkeypatch.setattr(cluster_ray, "_PART_BYTES", part_bytes)
+        monkeypatch.setattr(ray_job, "_PART_BYTES", part_bytes)
     docs = crawl()
     path = write_jsonl(
         tmp_path / "crawl.jsonl",
@@ -379,7 +379,7 @@ def test_ray_equals_local(
         },
     )
     if part_bytes:
-        assert len(cluster_ray._read_items([str(path)], ReadOptions())) > 3
+        assert len(ray_job._read_items([str(path)], ReadOptions())) > 3
     more = write_jsonl(tmp_path / "more.jsonl", crawl(dates=False)[3:7])  # repeated ids
     # Undated copies of the first campaign: a cluster with and without dates.
     copies = [dataclasses.replace(d, id=f"u/{d.id}") for d in crawl(dates=False)[:3]]

@@ -367,7 +367,7 @@ def cluster_cmd(
         verify=verify,
     )
     if use_ray or ray_address:
-        from unspin.cluster_ray import check_ray
+        from unspin.cluster.ray_job import check_ray
 
         check_ray(inputs)
     problems = _Problems()
@@ -386,7 +386,7 @@ def cluster_cmd(
             progress.update(tasks[stage], advance=n)
 
         if use_ray or ray_address:
-            from unspin.cluster_ray import cluster_inputs_ray
+            from unspin.cluster.ray_job import cluster_inputs_ray
 
             result = cluster_inputs_ray(
                 inputs, opts, copts, address=ray_address, progress=advance,

@@ -1,4 +1,4 @@
-"""The clustering pipeline of :mod:`unspin.cluster` as a Ray Data job.
+"""The clustering pipeline of :mod:`unspin.cluster` as a Ray Data job (``--ray``).
 
 Same stages, same functions, same clusters (ids, members, roots) as the local runner:
 
@@ -13,8 +13,8 @@ Same stages, same functions, same clusters (ids, members, roots) as the local ru
            -> cluster records streamed to the driver, numbered in input order of roots.
 
 Triage (``verify=False``): components are grouped on the driver from the sketch columns
-(:func:`unspin.cluster.group_component`); members of components without a date for
-every member get their :func:`unspin.cluster.plainness` from a map over the documents.
+(:func:`unspin.cluster.triage.group_component`); members of components without a date for
+every member get their :func:`unspin.cluster.triage.plainness` from a map over the documents.
 With an archive, components go through the groupby instead (the root is traced there).
 
 ``ray.init(address=...)`` joins a running cluster (inputs and the archive must be
@@ -34,26 +34,15 @@ from typing import Any
 
 import numpy as np
 
-from unspin.cluster import (
-    KEY_SHIFT,
-    CandidateDoc,
-    ClusterOptions,
-    ClusterResult,
-    ClusterSink,
-    EncodedCluster,
-    Progress,
-    SketchTable,
-    Skipped,
-    candidate_docs,
-    cluster_component,
-    find_candidates,
-    group_component,
-    needs_text,
-    plainness,
-    relax_gc,
-    site_of,
-    sketch_columns,
-)
+from unspin.cluster.candidates import candidate_docs, find_candidates
+from unspin.cluster.local import relax_gc
+from unspin.cluster.options import KEY_SHIFT, ClusterOptions
+from unspin.cluster.records import CandidateDoc
+from unspin.cluster.result import ClusterResult, ClusterSink, EncodedCluster, Progress
+from unspin.cluster.sites import site_of
+from unspin.cluster.sketching import SketchTable, Skipped, sketch_columns
+from unspin.cluster.triage import group_component, needs_text, plainness
+from unspin.cluster.verify import cluster_component
 from unspin.errors import UnspinError
 from unspin.readers import (
     JsonlPart,
@@ -163,7 +152,7 @@ def read_batch(
 
 
 def sketch_batch(batch: Any, options: ClusterOptions) -> Any:
-    """The block with each document's :func:`unspin.cluster.sketch_columns` (one MinHash
+    """The block with each document's :func:`unspin.cluster.sketching.sketch_columns` (one MinHash
     computation for the block) as two more columns, null for read problems. Only the
     texts leave Arrow; the other columns pass through as they are."""
     import pyarrow as pa
@@ -249,7 +238,7 @@ def verify_group(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
 
 
 def plain_batch(batch: Any, keys_ref: Any) -> Any:
-    """:func:`unspin.cluster.plainness` of the documents of ``batch`` whose keys are in
+    """:func:`unspin.cluster.triage.plainness` of the documents of ``batch`` whose keys are in
     the set behind ``keys_ref`` (triage: undated candidate documents)."""
     import pyarrow as pa
 

@@ -1,0 +1,173 @@
+"""Steps 2 and 3: LSH candidate pairs and their connected components."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from unspin.cluster.options import DEFAULT_MAX_BUCKET, DEFAULT_MIN_JACCARD, ClusterOptions
+from unspin.cluster.records import CandidateDoc
+from unspin.cluster.sketching import SketchTable
+
+# -- 2. candidates -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidates:
+    pairs: np.ndarray  # int64 (m, 2): row indices into the table, first < second
+    jaccard: np.ndarray  # float64 (m,): estimated Jaccard of each pair
+    colliding_pairs: int  # distinct pairs sharing a band, before the Jaccard filter
+    skipped_buckets: int  # buckets over max_bucket
+    largest_bucket: int
+
+
+def candidate_pairs(
+    band_keys: np.ndarray,
+    signatures: np.ndarray,
+    has_bands: np.ndarray | None = None,
+    *,
+    min_jaccard: float = DEFAULT_MIN_JACCARD,
+    max_bucket: int = DEFAULT_MAX_BUCKET,
+) -> Candidates:
+    """Pairs of rows that share a band key and whose estimated Jaccard is high enough.
+
+    One band at a time (memory: a few arrays of ``n``), codes of pairs merged at the end."""
+    n, n_bands = band_keys.shape
+    empty = Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0), 0, 0, 0)
+    rows_all = np.flatnonzero(has_bands) if has_bands is not None else np.arange(n)
+    if len(rows_all) < 2:
+        return empty
+    skipped = largest = 0
+    codes: list[np.ndarray] = []
+    for band in range(n_bands):
+        vals = band_keys[rows_all, band]
+        order = np.argsort(vals, kind="stable")  # stable: rows ascending inside a bucket
+        vals, rows = vals[order], rows_all[order]
+        new = np.ones(len(rows), dtype=bool)
+        new[1:] = vals[1:] != vals[:-1]
+        starts = np.flatnonzero(new)
+        sizes = np.diff(np.append(starts, len(rows)))
+        largest = max(largest, int(sizes.max()))
+        skipped += int((sizes > max_bucket).sum())
+        for k in np.unique(sizes[(sizes >= 2) & (sizes <= max_bucket)]):
+            i, j = np.triu_indices(int(k), 1)
+            base = starts[sizes == k][:, None]
+            a, b = rows[base + i[None, :]].ravel(), rows[base + j[None, :]].ravel()
+            codes.append(a.astype(np.int64) * n + b)  # a < b
+        if len(codes) > 64:
+            codes = [np.unique(np.concatenate(codes))]
+    if not codes:
+        return Candidates(empty.pairs, empty.jaccard, 0, skipped, largest)
+    code = np.unique(np.concatenate(codes))
+    pairs = np.stack([code // n, code % n], axis=1)
+    jac = np.empty(len(pairs))
+    for s in range(0, len(pairs), 65536):
+        p = pairs[s : s + 65536]
+        jac[s : s + 65536] = (signatures[p[:, 0]] == signatures[p[:, 1]]).mean(axis=1)
+    keep_p = jac >= min_jaccard
+    return Candidates(pairs[keep_p], jac[keep_p], len(pairs), skipped, largest)
+
+
+# -- 3. components -------------------------------------------------------------------------------
+
+
+class UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        p = self.parent
+        while p[x] != x:
+            p[x] = p[p[x]]
+            x = p[x]
+        return x
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if rb < ra:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        return True
+
+
+@dataclass(frozen=True)
+class Component:
+    """Rows of the table connected by candidate pairs, and the pairs (local indices into
+    ``rows``, most similar first)."""
+
+    rows: tuple[int, ...]
+    edges: tuple[tuple[int, int], ...]
+
+
+def plan(cands: Candidates, n: int) -> list[Component]:
+    """Connected components of the candidate graph, ordered by their first row."""
+    uf = UnionFind(n)
+    for a, b in cands.pairs.tolist():
+        uf.union(a, b)
+    members: dict[int, list[int]] = {}
+    for r in sorted({int(x) for x in cands.pairs.reshape(-1)}):
+        members.setdefault(uf.find(r), []).append(r)
+    edges: dict[int, list[tuple[float, int, int]]] = {}
+    for (a, b), j in zip(cands.pairs.tolist(), cands.jaccard.tolist(), strict=True):
+        edges.setdefault(uf.find(a), []).append((-j, a, b))
+    out = []
+    for root in sorted(members, key=lambda r: members[r][0]):
+        rows = members[root]
+        local = {r: i for i, r in enumerate(rows)}
+        es = sorted(edges[root])
+        out.append(Component(tuple(rows), tuple((local[a], local[b]) for _, a, b in es)))
+    return out
+
+
+def candidate_docs(
+    table: SketchTable,
+    comp: Component,
+    text: Callable[[int], tuple[str, str | None]] | None,
+) -> list[CandidateDoc]:
+    """The documents of ``comp`` with their texts and titles (``text(key)``; empty
+    without ``text``)."""
+    out = []
+    for r in comp.rows:
+        key = int(table.keys[r])
+        body, title = text(key) if text is not None else ("", None)
+        out.append(
+            CandidateDoc(
+                key=key,
+                id=table.ids[r],
+                text=body,
+                url=table.urls[r],
+                site=table.sites[r],
+                date=table.dates[r],
+                title=title,
+            )
+        )
+    return out
+
+
+def find_candidates(
+    table: SketchTable, opts: ClusterOptions
+) -> tuple[list[Component], dict[str, Any]]:
+    """Components of the candidate graph over ``table``, and counts for the summary."""
+    cands = candidate_pairs(
+        table.band_keys,
+        table.signatures,
+        table.has_bands,
+        min_jaccard=opts.jaccard_bar,
+        max_bucket=opts.max_bucket,
+    )
+    comps = plan(cands, len(table))
+    stats = {
+        "colliding_pairs": cands.colliding_pairs,
+        "candidate_pairs": len(cands.pairs),
+        "skipped_buckets": cands.skipped_buckets,
+        "largest_bucket": cands.largest_bucket,
+        "components": len(comps),
+        "candidate_documents": sum(len(c.rows) for c in comps),
+        "unsketched_documents": int((~table.has_bands).sum()),
+    }
+    return comps, stats
