@@ -23,6 +23,7 @@ from unspin.cluster import (
     cluster_inputs,
     parse_date,
     site_of,
+    write_result,
 )
 
 from .conftest import EXAMPLES, example_text
@@ -313,6 +314,28 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "unspin", *args], capture_output=True, text=True, timeout=120
     )
+
+
+def test_written_records_are_the_records(tmp_path: Path) -> None:
+    # JSONL is written from the stored JSON without decoding it: the lines must be the
+    # records as json.dumps gives them, numbered; Parquet gets the same records.
+    docs = crawl()
+    docs[0] = dataclasses.replace(docs[0], id="harbor-wire-0001-\u00e9t\u00e9")  # non-ASCII root id
+    result = cluster_documents(docs, ClusterOptions(workers=1))
+    with result:
+        recs = list(result.records())
+        assert write_result(result, str(tmp_path / "c.jsonl")) == len(recs) == 3
+        lines = (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()
+        assert lines == [json.dumps(r, ensure_ascii=False) for r in recs]
+        assert [r["cluster"] for r in recs] == [1, 2, 3]
+        assert "harbor-wire-0001-\u00e9t\u00e9" in lines[0]
+        pq = pytest.importorskip("pyarrow.parquet")
+        write_result(result, str(tmp_path / "c.parquet"))
+        table = pq.read_table(tmp_path / "c.parquet")  # fields outside the report's: JSON
+        assert [json.loads(x) for x in table.column("cluster").to_pylist()] == [1, 2, 3]
+        assert [json.loads(x) for x in table.column("members").to_pylist()] == [
+            r["members"] for r in recs
+        ]
 
 
 def test_cli_writes_clusters_sites_and_summary(tmp_path: Path) -> None:

@@ -118,10 +118,14 @@ class JsonlWriter(ResultWriter):
         return self._f
 
     def write(self, record: dict[str, Any]) -> None:
+        self.write_json(json.dumps(record, ensure_ascii=False))
+
+    def write_json(self, text: str) -> None:
+        """Write a record given as the JSON text of one object (no line break)."""
         if self.closed:
             raise ValueError("write to a closed writer")
         f = self._file()
-        f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        f.write(text + "\n")
         f.flush()
         self.count += 1
 

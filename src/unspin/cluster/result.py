@@ -34,13 +34,23 @@ class ClusterResult:
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Cluster records (``Cluster.to_dict``), numbered 1.. in input order of roots."""
+        for cid, body in self._bodies():
+            yield {"cluster": cid, **json.loads(body)}
+
+    def json_lines(self) -> Iterator[str]:
+        """:meth:`records` as JSON text, one object per item (no line break), without
+        decoding them: what ``json.dumps(record, ensure_ascii=False)`` gives."""
+        for cid, body in self._bodies():
+            rest = body[1:].decode()
+            yield f'{{"cluster": {cid}, {rest}' if rest != "}" else f'{{"cluster": {cid}}}'
+
+    def _bodies(self) -> Iterator[tuple[int, bytes]]:
+        """Each cluster's number and its :attr:`EncodedCluster.data`."""
         if self._spill is None:
             return
         for cid, (_, offset, length) in enumerate(self._index, start=1):
             self._spill.seek(offset)
-            rec: dict[str, Any] = json.loads(self._spill.read(length))
-            rec["cluster"] = cid
-            yield rec
+            yield cid, self._spill.read(length)
 
     def close(self) -> None:
         if self._spill is not None:
@@ -112,8 +122,9 @@ class ClusterSink:
 
 @dataclass(frozen=True)
 class EncodedCluster:
-    """A cluster record as JSON (``cluster`` is numbered when read back), and what the
-    sink keeps of it: the root and, as ``light``, a record without substitutions."""
+    """A cluster record as JSON without its ``cluster`` number (given when the records
+    are read back in order), and what the sink keeps of it: the root and, as ``light``,
+    a record without substitutions."""
 
     root_key: int
     root: str
@@ -124,7 +135,8 @@ class EncodedCluster:
     def of_record(root_key: int, record: dict[str, Any]) -> EncodedCluster:
         light = {k: record.get(k) for k in ("size", "root_site", "sites")}
         light["variants"] = [{"site": v.get("site")} for v in record["variants"]]
-        data = json.dumps(record, ensure_ascii=False).encode()
+        body = {k: v for k, v in record.items() if k != "cluster"}
+        data = json.dumps(body, ensure_ascii=False).encode()
         return EncodedCluster(root_key, str(record["root"]), data, light)
 
     @staticmethod
@@ -135,11 +147,15 @@ class EncodedCluster:
 def write_result(result: ClusterResult, out: str, sites: str | None = None) -> int:
     """Write the cluster records to ``out`` (and site statistics to ``sites``) as JSONL or
     Parquet; returns the number of clusters written."""
-    from unspin.writers import open_writer
+    from unspin.writers import JsonlWriter, open_writer
 
     with open_writer(out) as w:
-        for rec in result.records():
-            w.write(rec)
+        if isinstance(w, JsonlWriter):  # the records are JSON already: no round trip
+            for line in result.json_lines():
+                w.write_json(line)
+        else:
+            for rec in result.records():
+                w.write(rec)
     if sites:
         with open_writer(sites) as w:
             for s in result.sites:
