@@ -7,7 +7,7 @@ DATA ?= ../shared/data
 
 .PHONY: install demo test lint bench bench-trace bench-stray bench-scale bench-warc bench-detect bench-cluster bench-load clean
 
-$(STAMP): pyproject.toml setup.py $(wildcard src/unspin/_*.c)
+$(STAMP): pyproject.toml setup.py $(wildcard src/unspin/_*.c src/unspin/_*.h)
 	$(PYTHON) -m venv $(VENV)
 	# torch first: the CPU build on this machine's disk, not a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0

@@ -9,7 +9,11 @@ from setuptools import Extension, setup
 
 def native(name: str) -> Extension:
     return Extension(
-        f"unspin.{name}", [f"src/unspin/{name}.c"], extra_compile_args=["-O2"], optional=True
+        f"unspin.{name}",
+        [f"src/unspin/{name}.c"],
+        depends=["src/unspin/_uclass.h"],  # Python's character classes, ASCII from a table
+        extra_compile_args=["-O2"],
+        optional=True,
     )
 
 

@@ -127,6 +127,18 @@ def test_arbitrary_unicode_tokenizes_the_same(text: str) -> None:
     assert tokenize(text) == _tokenize_py(text)
 
 
+def test_every_ascii_character_is_classed_as_python_does() -> None:
+    # ASCII classes come from a table in the C modules (_uclass.h): each of the 128 code
+    # points, inside a word, a number, at a sentence start and alone, must give what the
+    # Python references give.
+    for c in map(chr, range(128)):
+        text = f"Ab{c}cd and 1{c}2 the{c}Paris. {c}Kyiv of{c} Kyiv{c}{c}x_{c}y"
+        assert tokenize(text) == _tokenize_py(text), repr(c)
+        for ngram in (1, 3):
+            c_hashes, py_hashes = _both(text, ngram)
+            assert c_hashes == py_hashes, repr(c)
+
+
 def test_tokens_and_offsets() -> None:
     tokens, spans, starts, kinds, caps = tokenize("The U.S. paid $1.13bn, don't  ask.")
     assert tokens == ["the", "u.s", ".", "paid", "$", "1.13bn", ",", "don't", "ask", "."]

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_uclass.h"
+
 /* -- xxh32, from its specification (seed 0) ------------------------------------------ */
 
 #define P1 0x9E3779B1U
@@ -213,8 +215,6 @@ fail:
 
 /* -- the skeleton ------------------------------------------------------------------------ */
 
-static inline int is_word(Py_UCS4 c) { return c == '_' || Py_UNICODE_ISALNUM(c); }
-
 /* Token [a, b) of ``text`` appended to the arena as UTF-8, lowercased if ``lower``
  * (str.lower: ASCII in place, anything else through Python for its full mapping). */
 static int put_token(Bytes *arena, PyObject *text, int kind, const void *data, Py_ssize_t a,
@@ -297,11 +297,11 @@ static PyObject *shingle_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
 
     for (Py_ssize_t i = 0; i < n && !failed;) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (is_word(c)) {
+        if (u_word(c)) {
             Py_ssize_t j = i + 1;
-            while (j < n && is_word(PyUnicode_READ(kind, data, j))) j++;
+            while (j < n && u_word(PyUnicode_READ(kind, data, j))) j++;
             Tok t = {0, 0, 0};
-            if (Py_UNICODE_ISLOWER(c)) {
+            if (u_lower(c)) {
                 if (put_token(&arena, text, kind, data, i, j, 0, &t.off, &t.len) < 0) {
                     failed = 1;
                 } else if (strset_has(&fw_set, arena.data + t.off, t.len)) {
@@ -309,7 +309,7 @@ static PyObject *shingle_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
                 } else {
                     arena.len = t.off; /* not kept */
                 }
-            } else if (Py_UNICODE_ISUPPER(c)) {
+            } else if (u_upper(c)) {
                 if (put_token(&arena, text, kind, data, i, j, 1, &t.off, &t.len) < 0) {
                     failed = 1;
                 } else if (strset_has(&fw_set, arena.data + t.off, t.len)) {
@@ -323,7 +323,7 @@ static PyObject *shingle_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
                         failed = 1;
                     if (!failed) failed = toks_push(&toks, t) < 0;
                 }
-            } else if (Py_UNICODE_ISDIGIT(c)) {
+            } else if (u_digit(c)) {
                 failed = put_token(&arena, text, kind, data, i, j, 0, &t.off, &t.len) < 0 ||
                          toks_push(&toks, t) < 0;
             }
@@ -333,7 +333,7 @@ static PyObject *shingle_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
         }
         int end = c == '\n';
         if ((c == '.' || c == '!' || c == '?') && i + 1 < n &&
-            Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i + 1))) {
+            u_space(PyUnicode_READ(kind, data, i + 1))) {
             end = 1;
             i++; /* the space belongs to the token */
         }
@@ -400,4 +400,7 @@ static struct PyModuleDef module = {
     "The clustering sketch's skeleton shingles, hashed, in C.", -1, methods, NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__skeleton(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__skeleton(void) {
+    u_init();
+    return PyModule_Create(&module);
+}

@@ -19,8 +19,10 @@
 #include <Python.h>
 #include <string.h>
 
-static int is_word(Py_UCS4 c) { return c == '_' || Py_UNICODE_ISALNUM(c); }
-static int is_decimal(Py_UCS4 c) { return Py_UNICODE_ISDECIMAL(c); }
+#include "_uclass.h"
+
+static int is_word(Py_UCS4 c) { return u_word(c); }
+static int is_decimal(Py_UCS4 c) { return u_decimal(c); }
 
 /* The end of the run of ``cls`` characters from j, and of each (one of ``seps``, run)
  * that follows: (?:cls)+(?:[seps](?:cls)+)* from a position known to hold a cls. */
@@ -39,7 +41,7 @@ static Py_ssize_t joined_end(int kind, const void *data, Py_ssize_t n, Py_ssize_
 /* End of the token starting at i (the text has a non-space character at i). */
 static Py_ssize_t token_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     Py_UCS4 c = PyUnicode_READ(kind, data, i);
-    if (Py_UNICODE_ISDECIMAL(c)) { /* \d+(?:[.,:]\d+)*\w* */
+    if (u_decimal(c)) { /* \d+(?:[.,:]\d+)*\w* */
         Py_ssize_t j = joined_end(kind, data, n, i, ".,:", is_decimal);
         while (j < n && is_word(PyUnicode_READ(kind, data, j))) j++;
         return j;
@@ -94,7 +96,7 @@ static PyObject *tokenize(PyObject *Py_UNUSED(self), PyObject *args) {
 
     for (Py_ssize_t i = 0; i < n;) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (Py_UNICODE_ISSPACE(c)) {
+        if (u_space(c)) {
             i++;
             continue;
         }
@@ -112,7 +114,7 @@ static PyObject *tokenize(PyObject *Py_UNUSED(self), PyObject *args) {
         Py_XDECREF(s);
         Py_XDECREF(e);
         if (r < 0) goto done;
-        if (PyList_Append(caps, Py_UNICODE_ISUPPER(c) ? Py_True : Py_False) < 0) goto done;
+        if (PyList_Append(caps, u_upper(c) ? Py_True : Py_False) < 0) goto done;
         if (n_tok == cap) {
             cap = cap ? cap * 2 : 256;
             char *k = PyMem_Realloc(kind_buf, (size_t)cap);
@@ -122,7 +124,7 @@ static PyObject *tokenize(PyObject *Py_UNUSED(self), PyObject *args) {
             }
             kind_buf = k;
         }
-        kind_buf[n_tok++] = Py_UNICODE_ISALPHA(c) ? 'w' : Py_UNICODE_ISDIGIT(c) ? 'n' : 'p';
+        kind_buf[n_tok++] = u_alpha(c) ? 'w' : u_digit(c) ? 'n' : 'p';
         i = j;
     }
     kinds = PyUnicode_FromStringAndSize(kind_buf ? kind_buf : "", n_tok);
@@ -148,4 +150,7 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__tokenize(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__tokenize(void) {
+    u_init();
+    return PyModule_Create(&module);
+}
