@@ -118,15 +118,17 @@ def verify_component(
     an = [d.analysis() for d in docs]
     en = [Encoded(a, codes) for a in an]
     dates = [parse_date(d.date) for d in docs]
-    zipf = word_zipf() if opts.frequency else None
     plains: list[float] = []  # only needed where a date is missing
     words: dict[int, Counter[str]] = {}
     covers: dict[int, float] = {}
 
-    def plain(i: int) -> float:
-        if zipf is not None and not plains:
-            plains.extend(_plainness(a, zipf) for a in an)
-        return -plains[i]
+    def plainness_of(zipf: Callable[[str], float]) -> Callable[[int], float]:
+        def plain(i: int) -> float:
+            if not plains:
+                plains.extend(_plainness(a, zipf) for a in an)
+            return -plains[i]
+
+        return plain
 
     def words_of(i: int) -> Counter[str]:
         if i not in words:
@@ -156,8 +158,11 @@ def verify_component(
         rows = list(rows)
         if all(dates[i] is not None for i in rows):
             return best(rows, lambda i: dates[i]), "date"
+        # wordfreq loads (~0.3 s, once per process) only when a component has an
+        # undated member: a crawl with dates never pays for it.
+        zipf = word_zipf() if opts.frequency else None
         if zipf is not None:
-            return best(rows, plain), "frequency"
+            return best(rows, plainness_of(zipf)), "frequency"
         return min(rows, key=lambda i: (cover(i), docs[i].key)), "coverage"
 
     uf = UnionFind(n)
