@@ -1,7 +1,9 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unspin.normalize import normalize
-from unspin.segment import analyze, immutable_mask, split_sentences
+from unspin.segment import _line_sentences, _whole, analyze, immutable_mask, split_sentences
 
 
 def test_ascii_is_untouched_and_maps_identically() -> None:
@@ -54,6 +56,27 @@ def test_lines_are_sentence_boundaries() -> None:
         "The real article starts here.",
         "It goes on.",
     ]
+
+
+LINE_PIECES = [
+    "The", "minister", "said", "Kyiv", "U", "S", "1,200", "3", "(59,430)", "-", "--", "'s",
+    '"', "'", ",", "&", "%", "$", "/", "#", "+", "x", "Talks", "resumed", "e", "g",
+    " ", " ", " ", "  ", "said. Then", "U.S. officials", "Why? Because", "Note: it", "one; two",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(LINE_PIECES), min_size=1, max_size=40), st.sampled_from("x.!?:;,)"))
+def test_lines_blingfire_would_not_split_are_not_sent_to_it(pieces: list[str], end: str) -> None:
+    # split_sentences answers for some lines without blingfire (segment._whole): whatever
+    # such a line is, blingfire must return it whole.
+    line = "".join(pieces).strip() + end
+    if _whole(line):
+        assert _line_sentences(line) == [(0, len(line))]
+        assert split_sentences(f"{line}\n{line}") == [
+            (0, len(line)),
+            (len(line) + 1, 2 * len(line) + 1),
+        ]
 
 
 def test_immutables_are_names_numbers_and_function_words() -> None:
