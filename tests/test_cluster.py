@@ -10,9 +10,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unspin import Archive, Document, ReadOptions
 from unspin.cluster import (
@@ -301,6 +304,33 @@ def test_candidate_pairs_filter_and_bucket_cap() -> None:
     c = candidate_pairs(bands, sigs, min_jaccard=0.25, max_bucket=5)
     assert c.pairs.tolist() == [[0, 1]] and c.jaccard.tolist() == [0.75]
     assert c.colliding_pairs == 2 and c.skipped_buckets == 1 and c.largest_bucket == 6
+
+
+def _site_by_urlsplit(url: str | None) -> str | None:
+    """What site_of answered before its shortcut for plain URLs: the reference."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+URL_PIECES = [
+    "http", "HTTPS", "https", "ftp", ":", "//", "/", "?", "#", "@", "[", "]", ":8080",
+    "www.", "WWW.", "Farm-A", "example", ".", ".com", "-", "_", "x", "\t", "\n", " ", "%",
+    "\u00e9", "user:pw@", "[::1]", "\\", "..",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(URL_PIECES), max_size=14))
+def test_site_of_agrees_with_urlsplit(pieces: list[str]) -> None:
+    for url in ("".join(pieces), "https://" + "".join(pieces), "http://" + "".join(pieces)):
+        assert site_of(url) == _site_by_urlsplit(url), repr(url)
 
 
 def test_sites_and_dates_parse() -> None:
