@@ -21,6 +21,7 @@ from unspin import Archive, Document, ReadOptions
 from unspin.cluster import (
     ClusterOptions,
     ClusterResult,
+    Skipped,
     candidate_pairs,
     cluster_documents,
     cluster_inputs,
@@ -203,6 +204,48 @@ def test_bad_input_is_reported_and_skipped(tmp_path: Path, verify: bool) -> None
     assert reasons[2] == "empty document"
     assert "too large" in reasons[3]
     assert {r["root"]: r["members"] for r in records(result)} == EXPECTED
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_workers_read_the_inputs_as_this_process_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verify: bool
+) -> None:
+    # With workers, the inputs are read by them (this JSONL file in many small parts) and
+    # the texts spilled there: the same records, and the same problems and repeated ids
+    # in the same order, as one reader in this process gives.
+    from unspin.cluster import local
+
+    docs = crawl(dates=verify)
+    path = write_jsonl(
+        tmp_path / "crawl.jsonl",
+        docs,
+        extra={
+            1: '{"id": "broken", "text": ',
+            5: json.dumps({"id": docs[0].id, "text": "A later page with the same id."}),
+            7: "",
+        },
+    )
+    small = write_jsonl(tmp_path / "more.jsonl", [dataclasses.replace(docs[1], id="x\u00e9")])
+    inputs = [str(path), str(tmp_path / "missing.jsonl"), str(small)]
+    monkeypatch.setattr(local, "_PART_BYTES", 1500)
+    assert len(local.read_plan(inputs, local._PART_BYTES)) > 5
+    runs = []
+    for workers in (1, 2):
+        met: list[Skipped] = []
+        opts = ClusterOptions(workers=workers, verify=verify)
+        with cluster_inputs(inputs, None, opts, on_skip=met.append) as result:
+            runs.append((met, result.skipped, list(result.records()), result.documents))
+    assert runs[0] == runs[1]
+    met, skipped, recs, n_docs = runs[1]
+    assert met == skipped and [s.reason[:14] for s in skipped] == [
+        "malformed JSON",
+        "duplicate id '",
+        "no such file o",
+    ]
+    assert n_docs == len(docs) + 1
+    # The second file's page is a copy too: it joins its original's cluster.
+    expected = {**EXPECTED, "harbor-wire-0001": [*EXPECTED["harbor-wire-0001"], "x\u00e9"]}
+    assert {r["root"]: r["members"] for r in recs} == expected
 
 
 @pytest.mark.parametrize("verify", [True, False])

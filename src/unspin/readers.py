@@ -21,7 +21,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, get_args
@@ -723,6 +723,41 @@ def read_jsonl_part(
             yield from _jsonl_records(lines(f), path, opts, part.line)
     except OSError as e:
         yield ReadProblem(path, f"cannot read: {e.strerror or e}")
+
+
+@dataclass(frozen=True)
+class ReadItem:
+    """One reader's share of the inputs, for readers working in parallel: input number
+    ``number`` (``path``) whole, or one part of it (a large uncompressed JSONL file)."""
+
+    number: int
+    path: str
+    part: JsonlPart | None = None
+
+
+def read_plan(
+    inputs: Sequence[str], part_bytes: int, opts: ReadOptions | None = None
+) -> list[ReadItem]:
+    """The inputs as :class:`ReadItem` s in input order: each whole, or in
+    :func:`split_jsonl` parts of about ``part_bytes``."""
+    items: list[ReadItem] = []
+    for n, x in enumerate(inputs):
+        parts = split_jsonl(x, part_bytes, opts)
+        if parts:
+            items.extend(ReadItem(n, x, p) for p in parts)
+        else:
+            items.append(ReadItem(n, x))
+    return items
+
+
+def read_item(
+    item: ReadItem, opts: ReadOptions | None = None
+) -> Iterator[tuple[int, Document | ReadProblem]]:
+    """What :func:`read_inputs` gives for the item's share of its input, each with its
+    position in that input (the items of an input number it without gaps or overlap)."""
+    if item.part is None:
+        return enumerate(read_inputs([item.path], opts))
+    return enumerate(read_jsonl_part(item.path, item.part, opts), start=item.part.records)
 
 
 def _str_or_none(v: object) -> str | None:

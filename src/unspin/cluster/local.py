@@ -10,12 +10,11 @@ import signal
 import tempfile
 import threading
 import time
-from array import array
-from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import IO, TypeVar
+from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -25,12 +24,20 @@ from unspin.cluster.options import KEY_SHIFT, ClusterOptions
 from unspin.cluster.records import CandidateDoc
 from unspin.cluster.result import ClusterResult, ClusterSink, EncodedCluster, Progress
 from unspin.cluster.sketching import SketchTable, Skipped, minhash_permutations, sketch_columns
+from unspin.cluster.texts import TextStore, worker_spill
 from unspin.cluster.triage import group_component, needs_text
 from unspin.cluster.verify import cluster_component
 from unspin.document import Document
 from unspin.fingerprint import FingerprintParams
 from unspin.lexicon import word_frequencies
-from unspin.readers import ReadOptions, ReadProblem, read_inputs
+from unspin.readers import (
+    ReadItem,
+    ReadOptions,
+    ReadProblem,
+    read_inputs,
+    read_item,
+    read_plan,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -100,6 +107,72 @@ def _sketch_texts(args: tuple[list[str], FingerprintParams]) -> tuple[np.ndarray
     return sketch_columns(texts, params)
 
 
+# A large uncompressed JSONL file is read by the workers in parts of about this size.
+_PART_BYTES = 4 << 20
+_SKETCH_ROWS = 256  # documents a reading worker sketches at once
+
+
+@dataclass(frozen=True)
+class _ReadJob:
+    """Read one share of the inputs in a worker, spill its texts, sketch them."""
+
+    item: ReadItem
+    read_options: ReadOptions
+    params: FingerprintParams
+    spill_dir: str
+
+
+# What a reading worker sends back for each document, in input order: a read problem
+# (key, origin, message) or a document (key, origin, id, url, date, title bytes, text
+# bytes, offset in the spill file).
+_Read = tuple[int, str, str] | tuple[int, str, str, str | None, str | None, int, int, int]
+
+
+@dataclass(frozen=True)
+class _ReadSketch:
+    rows: list[_Read]
+    signatures: np.ndarray  # one row per document of rows (not per problem)
+    bands: np.ndarray
+    spill: str  # the spill file the documents' texts are in
+
+
+def _read_and_sketch(job: _ReadJob) -> _ReadSketch:
+    """A worker's share of reading: the documents' texts go to its spill file and only
+    their sketches and metadata come back (the texts do not pass through the parent)."""
+    spill = worker_spill(job.spill_dir)
+    rows: list[_Read] = []
+    sigs: list[np.ndarray] = []
+    bands: list[np.ndarray] = []
+    texts: list[str] = []
+
+    def sketch() -> None:
+        s, b = sketch_columns(texts, job.params)
+        sigs.append(s)
+        bands.append(b)
+        texts.clear()
+
+    for k, it in read_item(job.item, job.read_options):
+        key = (job.item.number << KEY_SHIFT) | k
+        if isinstance(it, ReadProblem):
+            rows.append((key, it.origin, it.message))
+            continue
+        offset, length, title_length = spill.put(it.text, it.title)
+        rows.append((key, it.origin or it.id, it.id, it.url, it.date, title_length, length, offset))
+        texts.append(it.text)
+        if len(texts) >= _SKETCH_ROWS:
+            sketch()
+    if texts or not sigs:
+        sketch()
+    spill.flush()
+    return _ReadSketch(rows, np.concatenate(sigs), np.concatenate(bands), spill.path)
+
+
+def _sketch_job(
+    job: _ReadJob | tuple[list[str], FingerprintParams],
+) -> _ReadSketch | tuple[np.ndarray, np.ndarray]:
+    return _read_and_sketch(job) if isinstance(job, _ReadJob) else _sketch_texts(job)
+
+
 def _verify_batch(
     args: tuple[list[tuple[list[CandidateDoc], tuple[tuple[int, int], ...]]], ClusterOptions],
 ) -> list[EncodedCluster]:
@@ -110,59 +183,6 @@ def _verify_batch(
     for docs, edges in jobs:
         out.extend(EncodedCluster.of(c) for c in cluster_component(docs, edges, opts))
     return out
-
-
-class _TextSpill:
-    """Texts and titles of every document, on disk until verification needs some of them
-    back. Texts come in key order; 32 bytes per document stay in memory."""
-
-    def __init__(self) -> None:
-        # A large write buffer: texts go in as a stream, a few at a time.
-        self.f: IO[bytes] = tempfile.TemporaryFile(buffering=1 << 20)  # noqa: SIM115
-        self.size = 0
-        self.unflushed = False
-        self.keys = array("q")
-        self.offsets = array("q")
-        self.lengths = array("q")
-        self.title_lengths = array("q")  # -1: no title
-
-    def put(self, key: int, text: str, title: str | None = None) -> None:
-        if self.keys and key <= self.keys[-1]:
-            raise ValueError("document keys must increase in input order")
-        data = text.encode("utf-8", "surrogatepass")
-        head = title.encode("utf-8", "surrogatepass") if title is not None else b""
-        self.keys.append(key)
-        self.offsets.append(self.size)
-        self.lengths.append(len(data))
-        self.title_lengths.append(len(head) if title is not None else -1)
-        self.f.write(head)
-        self.f.write(data)
-        self.size += len(head) + len(data)
-        self.unflushed = True
-
-    def get(self, key: int) -> tuple[str, str | None]:
-        """The text and the title of document ``key``."""
-        i = bisect_left(self.keys, key)
-        if i == len(self.keys) or self.keys[i] != key:
-            raise KeyError(key)
-        n_title = self.title_lengths[i]
-        raw = self._read(self.offsets[i], max(n_title, 0) + self.lengths[i])
-        title = raw[:n_title].decode("utf-8", "surrogatepass") if n_title >= 0 else None
-        return raw[max(n_title, 0) :].decode("utf-8", "surrogatepass"), title
-
-    def _read(self, offset: int, n: int) -> bytes:
-        if self.unflushed:
-            self.f.flush()
-            self.unflushed = False
-        if hasattr(os, "pread"):  # one call, and the write buffer stays as it is
-            return os.pread(self.f.fileno(), n, offset)
-        self.f.seek(offset)
-        raw = self.f.read(n)
-        self.f.seek(0, os.SEEK_END)
-        return raw
-
-    def close(self) -> None:
-        self.f.close()
 
 
 def cluster_documents(
@@ -180,10 +200,38 @@ def cluster_documents(
     numbers as the Ray runner). Read problems and repeated ids are reported through
     ``on_skip`` as they are met and listed in the result.
     """
+    return _cluster(items, None, None, options, progress, on_skip)
+
+
+def _workers(opts: ClusterOptions) -> int:
+    return opts.workers if opts.workers is not None else (os.cpu_count() or 1)
+
+
+def _read_here(
+    reads: Sequence[ReadItem], opts: ReadOptions
+) -> Iterator[tuple[int, Document | ReadProblem]]:
+    for item in reads:
+        for k, it in read_item(item, opts):
+            yield (item.number << KEY_SHIFT) | k, it
+
+
+def _cluster(
+    items: Iterable[tuple[int, Document | ReadProblem]] | Iterable[Document | ReadProblem] | None,
+    reads: Sequence[ReadItem] | None,
+    read_options: ReadOptions | None,
+    options: ClusterOptions | None,
+    progress: Progress | None,
+    on_skip: Callable[[Skipped], None] | None,
+) -> ClusterResult:
+    """:func:`cluster_documents` over ``items`` read by the caller, or over ``reads``,
+    which the workers read when there are workers (each spills the texts it reads; the
+    results come back in input order, so the first of repeated ids is the one kept)."""
     opts = options or ClusterOptions()
-    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
+    ropts = read_options or ReadOptions()
+    workers = _workers(opts)
     table = SketchTable(opts.params)
-    texts = _TextSpill()
+    spill_dir = tempfile.TemporaryDirectory(prefix="unspin-cluster-")
+    texts = TextStore(spill_dir.name)
     skipped: list[Skipped] = []
     first: dict[str, str] = {}
 
@@ -192,25 +240,44 @@ def cluster_documents(
         if on_skip:
             on_skip(s)
 
-    def docs() -> Iterator[tuple[int, Document]]:
+    def new_id(key: int, doc_id: str, where: str) -> bool:
+        """Whether ``doc_id`` is met for the first time (a repeat is reported)."""
+        if doc_id in first:
+            skip(Skipped(key, where, f"duplicate id {doc_id!r} (first at {first[doc_id]})"))
+            return False
+        first[doc_id] = where
+        return True
+
+    def docs(
+        items: Iterable[tuple[int, Document | ReadProblem]] | Iterable[Document | ReadProblem],
+    ) -> Iterator[tuple[int, Document]]:
         for n, it in enumerate(items):
             key, item = it if isinstance(it, tuple) else (n, it)
             if isinstance(item, ReadProblem):
                 skip(Skipped(key, item.origin, item.message))
+            elif new_id(key, item.id, item.origin or item.id):
+                texts.put(key, item.text, item.title)
+                yield key, item
+
+    def add_read(r: _ReadSketch) -> int:
+        """Take in what a reading worker sent: problems and repeats reported, documents
+        recorded with their sketches; returns how many documents there were."""
+        keep: list[int] = []
+        meta: list[tuple[int, str, str | None, str | None]] = []
+        row = 0
+        for x in r.rows:
+            if len(x) == 3:
+                skip(Skipped(*x))
                 continue
-            if item.id in first:
-                where = item.origin or item.id
-                skip(
-                    Skipped(
-                        key,
-                        where,
-                        f"duplicate id {item.id!r} (first at {first[item.id]})",
-                    )
-                )
-                continue
-            first[item.id] = item.origin or item.id
-            texts.put(key, item.text, item.title)
-            yield key, item
+            key, where, doc_id, url, date, title_length, length, offset = x
+            if new_id(key, doc_id, where):
+                texts.put_ref(key, r.spill, offset, length, title_length)
+                keep.append(row)
+                meta.append((key, doc_id, url, date))
+            row += 1
+        if keep:
+            table.add_columns(meta, r.signatures[keep], r.bands[keep])
+        return row
 
     # concurrent.futures rather than multiprocessing.Pool: Pool's worker-handler thread
     # spins while a result waits in the pipe, a few tenths of a CPU second per run.
@@ -234,16 +301,25 @@ def cluster_documents(
             threading.Thread(target=word_frequencies, daemon=True).start()
         metas: deque[list[tuple[int, str, str | None, str | None]]] = deque()
 
-        def batches() -> Iterator[tuple[list[str], FingerprintParams]]:
-            for b in batched(docs(), max(1, opts.batch_size)):
+        def sketch_jobs() -> Iterator[_ReadJob | tuple[list[str], FingerprintParams]]:
+            if reads is not None and pool is not None:
+                for r in reads:
+                    yield _ReadJob(r, ropts, opts.params, spill_dir.name)
+                return
+            src = items if reads is None else _read_here(reads, ropts)
+            for b in batched(docs(src or ()), max(1, opts.batch_size)):
                 metas.append([(key, d.id, d.url, d.date) for key, d in b])
                 yield [d.text for _, d in b], opts.params
 
-        for sigs, bands in _windowed(pool, _sketch_texts, batches(), 4 * workers):
-            meta = metas.popleft()  # results come back in order
-            table.add_columns(meta, sigs, bands)
+        for res in _windowed(pool, _sketch_job, sketch_jobs(), 4 * workers):
+            if isinstance(res, _ReadSketch):
+                n = add_read(res)
+            else:  # results come back in order
+                meta = metas.popleft()
+                table.add_columns(meta, *res)
+                n = len(meta)
             if progress:
-                progress("sketch", len(meta))
+                progress("sketch", n)
         first.clear()
         for dup in table.finish():  # none: repeated ids were dropped on reading
             skip(dup)
@@ -289,6 +365,7 @@ def cluster_documents(
         if pool is not None:
             _stop(pool, finished)
         texts.close()
+        spill_dir.cleanup()
     return sink.result(table, skipped, stats)
 
 
@@ -300,7 +377,11 @@ def cluster_inputs(
     progress: Progress | None = None,
     on_skip: Callable[[Skipped], None] | None = None,
 ) -> ClusterResult:
-    """:func:`cluster_documents` over files, directories or ``-`` (stdin)."""
-    return cluster_documents(
-        numbered(inputs, read_options), options, progress=progress, on_skip=on_skip
-    )
+    """:func:`cluster_documents` over files, directories or ``-`` (stdin). With more than
+    one worker the workers read the inputs too (a large uncompressed JSONL file in parts),
+    and the texts they read stay out of this process until verification needs them."""
+    opts = options or ClusterOptions()
+    if _workers(opts) > 1 and "-" not in inputs:
+        reads = read_plan(inputs, _PART_BYTES, read_options)
+        return _cluster(None, reads, read_options, opts, progress, on_skip)
+    return _cluster(numbered(inputs, read_options), None, read_options, opts, progress, on_skip)

@@ -44,14 +44,7 @@ from unspin.cluster.sketching import SketchTable, Skipped, sketch_columns
 from unspin.cluster.triage import group_component, needs_text, plainness
 from unspin.cluster.verify import cluster_component
 from unspin.errors import UnspinError
-from unspin.readers import (
-    JsonlPart,
-    ReadOptions,
-    ReadProblem,
-    read_inputs,
-    read_jsonl_part,
-    split_jsonl,
-)
+from unspin.readers import JsonlPart, ReadItem, ReadOptions, ReadProblem, read_item, read_plan
 
 RAY_HINT = "pip install 'unspin[ray]'"
 _PART_BYTES = 8 << 20  # a JSONL file larger than this is read in parts of about this size
@@ -96,24 +89,20 @@ def _rows_table(rows: list[dict[str, Any]], fields: Sequence[str]) -> Any:
 
 
 def _read_items(inputs: Sequence[str], opts: ReadOptions) -> list[dict[str, Any]]:
-    """What the read tasks read: each input, or the parts of an uncompressed JSONL file
-    larger than :data:`_PART_BYTES` (one file is then read and sketched by several tasks
-    at once, with the same keys and origins as one reader would give)."""
-    items: list[dict[str, Any]] = []
-    for n, x in enumerate(inputs):
-        parts = split_jsonl(x, _PART_BYTES, opts)
-        # Flat integer columns (Arrow gives a null struct back as NaN): start -1, a whole input.
-        for p in parts or [JsonlPart(-1, -1, 0, 0)]:
-            items.append(
-                {"input_no": n, "item": x, **{f"part_{k}": v for k, v in asdict(p).items()}}
-            )
-    return items
-
-
-def _read_item(item: str, part: JsonlPart, opts: ReadOptions) -> Iterator[Any]:
-    if part.start < 0:
-        return enumerate(read_inputs([item], opts))
-    return enumerate(read_jsonl_part(item, part, opts), start=part.records)
+    """What the read tasks read (:func:`unspin.readers.read_plan`): each input, or the
+    parts of an uncompressed JSONL file larger than :data:`_PART_BYTES` (one file is then
+    read and sketched by several tasks at once, with the same keys and origins as one
+    reader would give), as flat columns."""
+    # Flat integer columns (Arrow gives a null struct back as NaN): start -1, a whole input.
+    whole = JsonlPart(-1, -1, 0, 0)
+    return [
+        {
+            "input_no": it.number,
+            "item": it.path,
+            **{f"part_{k}": v for k, v in asdict(it.part or whole).items()},
+        }
+        for it in read_plan(inputs, _PART_BYTES, opts)
+    ]
 
 
 def read_batch(
@@ -128,7 +117,9 @@ def read_batch(
     parts = [batch[f"part_{f.name}"].tolist() for f in fields(JsonlPart)]
     for n, item, *part in zip(*cols, *parts, strict=True):
         rows: list[dict[str, Any]] = []
-        for k, it in _read_item(str(item), JsonlPart(*map(int, part)), read_options):
+        p = JsonlPart(*map(int, part))
+        read = ReadItem(int(n), str(item), p if p.start >= 0 else None)
+        for k, it in read_item(read, read_options):
             key = (int(n) << KEY_SHIFT) | k
             if isinstance(it, ReadProblem):
                 rows.append({"key": key, "origin": it.origin, "problem": it.message})
