@@ -210,9 +210,9 @@ def test_bad_input_is_reported_and_skipped(tmp_path: Path, verify: bool) -> None
 def test_workers_read_the_inputs_as_this_process_would(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verify: bool
 ) -> None:
-    # With workers, the inputs are read by them (this JSONL file in many small parts) and
-    # the texts spilled there: the same records, and the same problems and repeated ids
-    # in the same order, as one reader in this process gives.
+    # With workers, files are read by them (this JSONL file in many small parts) and the
+    # texts spilled there, while a directory is read here as a stream: the same records,
+    # and the same problems and repeated ids in the same order, as one reader here gives.
     from unspin.cluster import local
 
     docs = crawl(dates=verify)
@@ -225,27 +225,40 @@ def test_workers_read_the_inputs_as_this_process_would(
             7: "",
         },
     )
-    small = write_jsonl(tmp_path / "more.jsonl", [dataclasses.replace(docs[1], id="x\u00e9")])
-    inputs = [str(path), str(tmp_path / "missing.jsonl"), str(small)]
+    (tmp_path / "dir").mkdir()
+    write_jsonl(tmp_path / "dir" / "a.jsonl", [dataclasses.replace(docs[1], id="x\u00e9")])
+    write_jsonl(tmp_path / "dir" / "b.jsonl", [dataclasses.replace(docs[3], id=docs[2].id)])
+    small = write_jsonl(tmp_path / "more.jsonl", [dataclasses.replace(docs[4], id="y")])
+    inputs = [str(path), str(tmp_path / "missing.jsonl"), str(tmp_path / "dir"), str(small)]
     monkeypatch.setattr(local, "_PART_BYTES", 1500)
     assert len(local.read_plan(inputs, local._PART_BYTES)) > 5
     runs = []
     for workers in (1, 2):
         met: list[Skipped] = []
+        sketched: list[int] = []
+
+        def progress(stage: str, n: int) -> None:
+            if stage == "sketch":
+                sketched.append(n)  # noqa: B023 (called within the iteration)
+
         opts = ClusterOptions(workers=workers, verify=verify)
-        with cluster_inputs(inputs, None, opts, on_skip=met.append) as result:
+        with cluster_inputs(inputs, None, opts, progress=progress, on_skip=met.append) as result:
             runs.append((met, result.skipped, list(result.records()), result.documents))
+        assert sum(sketched) >= result.documents
     assert runs[0] == runs[1]
     met, skipped, recs, n_docs = runs[1]
     assert met == skipped and [s.reason[:14] for s in skipped] == [
         "malformed JSON",
         "duplicate id '",
         "no such file o",
+        "duplicate id '",
     ]
-    assert n_docs == len(docs) + 1
-    # The second file's page is a copy too: it joins its original's cluster.
-    expected = {**EXPECTED, "harbor-wire-0001": [*EXPECTED["harbor-wire-0001"], "x\u00e9"]}
-    assert {r["root"]: r["members"] for r in recs} == expected
+    assert n_docs == len(docs) + 2
+    # The pages of the directory and the last file are copies too: they join clusters.
+    copies = {r["root"]: r["members"] for r in recs}
+    assert copies["harbor-wire-0001"] == [*EXPECTED["harbor-wire-0001"], "x\u00e9"]
+    assert copies["harbor-wire-0002"] == [*EXPECTED["harbor-wire-0002"], "y"]
+    assert copies["harbor-wire-0003"] == EXPECTED["harbor-wire-0003"] and len(copies) == 3
 
 
 @pytest.mark.parametrize("verify", [True, False])

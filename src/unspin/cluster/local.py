@@ -12,9 +12,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from unspin.readers import (
     ReadItem,
     ReadOptions,
     ReadProblem,
+    detect_format,
     read_inputs,
     read_item,
     read_plan,
@@ -43,12 +45,17 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _init_worker() -> None:
+_READ_COUNT: Any = None  # a worker's counter of documents read, shared with the parent
+
+
+def _init_worker(read_count: Any = None) -> None:
     """A pool worker: Ctrl-C is the parent's to handle, and :func:`relax_gc` (the objects
     inherited from the parent stay out of collections, which would also unshare their
-    pages)."""
+    pages). ``read_count``: the parent's counter of documents the workers have read."""
+    global _READ_COUNT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     relax_gc()
+    _READ_COUNT = read_count
 
 
 @functools.cache  # once per process
@@ -61,21 +68,33 @@ def relax_gc() -> None:
 
 
 def _windowed(
-    pool: ProcessPoolExecutor | None, fn: Callable[[T], R], items: Iterable[T], window: int
+    pool: ProcessPoolExecutor | None,
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    window: int,
+    tick: Callable[[], None] | None = None,
 ) -> Iterator[R]:
     """``fn`` over ``items`` in order, at most ``window`` tasks in flight (so the input is
-    read only as fast as it is processed); in this process when ``pool`` is None."""
+    read only as fast as it is processed); in this process when ``pool`` is None.
+    ``tick`` is called about twice a second while a result is awaited."""
     if pool is None:
         for it in items:
             yield fn(it)
         return
     pending: deque[Future[R]] = deque()
+
+    def next_result() -> R:
+        f = pending.popleft()
+        while tick is not None and not wait([f], timeout=0.5).done:
+            tick()
+        return f.result()
+
     for it in items:
         pending.append(pool.submit(fn, it))
         if len(pending) >= window:
-            yield pending.popleft().result()
+            yield next_result()
     while pending:
-        yield pending.popleft().result()
+        yield next_result()
 
 
 def _stop(pool: ProcessPoolExecutor, finished: bool) -> None:
@@ -96,8 +115,15 @@ def numbered(
 ) -> Iterator[tuple[int, Document | ReadProblem]]:
     """What :func:`unspin.readers.read_inputs` yields, with each item's key."""
     for n, item in enumerate(inputs):
-        for k, it in enumerate(read_inputs([item], opts)):
-            yield (n << KEY_SHIFT) | k, it
+        yield from numbered_input(n, item, opts)
+
+
+def numbered_input(
+    n: int, item: str, opts: ReadOptions | None = None
+) -> Iterator[tuple[int, Document | ReadProblem]]:
+    """:func:`numbered` of input number ``n``, ``item``."""
+    for k, it in enumerate(read_inputs([item], opts)):
+        yield (n << KEY_SHIFT) | k, it
 
 
 def _sketch_texts(args: tuple[list[str], FingerprintParams]) -> tuple[np.ndarray, np.ndarray]:
@@ -161,10 +187,18 @@ def _read_and_sketch(job: _ReadJob) -> _ReadSketch:
         texts.append(it.text)
         if len(texts) >= _SKETCH_ROWS:
             sketch()
+            _count_read(_SKETCH_ROWS)
     if texts or not sigs:
+        _count_read(len(texts))
         sketch()
     spill.flush()
     return _ReadSketch(rows, np.concatenate(sigs), np.concatenate(bands), spill.path)
+
+
+def _count_read(n: int) -> None:
+    if _READ_COUNT is not None and n:
+        with _READ_COUNT.get_lock():
+            _READ_COUNT.value += n
 
 
 def _sketch_job(
@@ -200,32 +234,33 @@ def cluster_documents(
     numbers as the Ray runner). Read problems and repeated ids are reported through
     ``on_skip`` as they are met and listed in the result.
     """
-    return _cluster(items, None, None, options, progress, on_skip)
+    return _cluster([items], None, options, progress, on_skip)
 
 
 def _workers(opts: ClusterOptions) -> int:
     return opts.workers if opts.workers is not None else (os.cpu_count() or 1)
 
 
-def _read_here(
-    reads: Sequence[ReadItem], opts: ReadOptions
-) -> Iterator[tuple[int, Document | ReadProblem]]:
-    for item in reads:
-        for k, it in read_item(item, opts):
-            yield (item.number << KEY_SHIFT) | k, it
+Items = Iterable[tuple[int, Document | ReadProblem]] | Iterable[Document | ReadProblem]
+
+
+def _read_here(item: ReadItem, opts: ReadOptions) -> Iterator[tuple[int, Document | ReadProblem]]:
+    """A read item read in this process, keyed."""
+    for k, it in read_item(item, opts):
+        yield (item.number << KEY_SHIFT) | k, it
 
 
 def _cluster(
-    items: Iterable[tuple[int, Document | ReadProblem]] | Iterable[Document | ReadProblem] | None,
-    reads: Sequence[ReadItem] | None,
+    sources: Sequence[ReadItem | Items],
     read_options: ReadOptions | None,
     options: ClusterOptions | None,
     progress: Progress | None,
     on_skip: Callable[[Skipped], None] | None,
 ) -> ClusterResult:
-    """:func:`cluster_documents` over ``items`` read by the caller, or over ``reads``,
-    which the workers read when there are workers (each spills the texts it reads; the
-    results come back in input order, so the first of repeated ids is the one kept)."""
+    """:func:`cluster_documents` over ``sources`` in order: documents read by the caller,
+    or :class:`ReadItem` s, which the workers read when there are workers (each spills
+    the texts it reads). Results are taken in input order whoever read them, so the
+    first of repeated ids is the one kept and problems are reported in input order."""
     opts = options or ClusterOptions()
     ropts = read_options or ReadOptions()
     workers = _workers(opts)
@@ -248,20 +283,31 @@ def _cluster(
         first[doc_id] = where
         return True
 
-    def docs(
-        items: Iterable[tuple[int, Document | ReadProblem]] | Iterable[Document | ReadProblem],
-    ) -> Iterator[tuple[int, Document]]:
+    def keyed(items: Items) -> Iterator[tuple[int, Document | ReadProblem]]:
         for n, it in enumerate(items):
-            key, item = it if isinstance(it, tuple) else (n, it)
+            yield it if isinstance(it, tuple) else (n, it)
+
+    def add_batch(batch: list[tuple[int, Document | ReadProblem]], sigs: Any, bands: Any) -> int:
+        """Take in a batch read here and its sketches (one row per document of the
+        batch): problems and repeats reported, documents spilled and recorded."""
+        keep: list[int] = []
+        meta: list[tuple[int, str, str | None, str | None]] = []
+        row = 0
+        for key, item in batch:
             if isinstance(item, ReadProblem):
                 skip(Skipped(key, item.origin, item.message))
-            elif new_id(key, item.id, item.origin or item.id):
+                continue
+            if new_id(key, item.id, item.origin or item.id):
                 texts.put(key, item.text, item.title)
-                yield key, item
+                keep.append(row)
+                meta.append((key, item.id, item.url, item.date))
+            row += 1
+        if keep:
+            table.add_columns(meta, sigs[keep], bands[keep])
+        return len(keep)
 
-    def add_read(r: _ReadSketch) -> int:
-        """Take in what a reading worker sent: problems and repeats reported, documents
-        recorded with their sketches; returns how many documents there were."""
+    def add_read(r: _ReadSketch) -> None:
+        """Take in what a reading worker sent: the same, its texts already spilled."""
         keep: list[int] = []
         meta: list[tuple[int, str, str | None, str | None]] = []
         row = 0
@@ -277,7 +323,6 @@ def _cluster(
             row += 1
         if keep:
             table.add_columns(meta, r.signatures[keep], r.bands[keep])
-        return row
 
     # concurrent.futures rather than multiprocessing.Pool: Pool's worker-handler thread
     # spins while a result waits in the pipe, a few tenths of a CPU second per run.
@@ -287,39 +332,50 @@ def _cluster(
     try:
         # The MinHash permutations, loaded before forking: the workers inherit them.
         minhash_permutations(opts.params)
+        fork = "fork" in mp.get_all_start_methods()
+        ctx = mp.get_context("fork" if fork else "spawn")
+        # How many documents the workers have read, for progress while they read.
+        read_count = ctx.Value("q", 0) if workers > 1 else None
         if workers > 1:
             # Each worker loads wordfreq itself if a component needs it (see
             # verify_component): loading it here for them to inherit cost every run
             # ~0.3 s before sketching could start, needed or not.
-            fork = "fork" in mp.get_all_start_methods()
-            ctx = mp.get_context("fork" if fork else "spawn")
-            pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker)
+            pool = ProcessPoolExecutor(
+                workers, mp_context=ctx, initializer=_init_worker, initargs=(read_count,)
+            )
             pool.submit(int)  # forks the workers now, before this process starts a thread
         if not opts.verify and opts.frequency:
             # Triage groups in this process (light work, cheaper than sending tasks): the
             # word frequencies load while the workers sketch.
             threading.Thread(target=word_frequencies, daemon=True).start()
-        metas: deque[list[tuple[int, str, str | None, str | None]]] = deque()
+        batches: deque[list[tuple[int, Document | ReadProblem]]] = deque()
+        reported = 0
 
         def sketch_jobs() -> Iterator[_ReadJob | tuple[list[str], FingerprintParams]]:
-            if reads is not None and pool is not None:
-                for r in reads:
-                    yield _ReadJob(r, ropts, opts.params, spill_dir.name)
-                return
-            src = items if reads is None else _read_here(reads, ropts)
-            for b in batched(docs(src or ()), max(1, opts.batch_size)):
-                metas.append([(key, d.id, d.url, d.date) for key, d in b])
-                yield [d.text for _, d in b], opts.params
+            for src in sources:
+                if isinstance(src, ReadItem) and pool is not None:
+                    yield _ReadJob(src, ropts, opts.params, spill_dir.name)
+                    continue
+                items = _read_here(src, ropts) if isinstance(src, ReadItem) else keyed(src)
+                for b in batched(items, max(1, opts.batch_size)):
+                    batches.append(b)
+                    yield [d.text for _, d in b if isinstance(d, Document)], opts.params
 
-        for res in _windowed(pool, _sketch_job, sketch_jobs(), 4 * workers):
+        def workers_read() -> None:
+            nonlocal reported
+            if progress and read_count is not None and read_count.value > reported:
+                n = read_count.value
+                progress("sketch", n - reported)
+                reported = n
+
+        for res in _windowed(pool, _sketch_job, sketch_jobs(), 4 * workers, workers_read):
             if isinstance(res, _ReadSketch):
-                n = add_read(res)
+                add_read(res)
+                workers_read()
             else:  # results come back in order
-                meta = metas.popleft()
-                table.add_columns(meta, *res)
-                n = len(meta)
-            if progress:
-                progress("sketch", n)
+                n = add_batch(batches.popleft(), *res)
+                if progress:
+                    progress("sketch", n)
         first.clear()
         for dup in table.finish():  # none: repeated ids were dropped on reading
             skip(dup)
@@ -381,7 +437,32 @@ def cluster_inputs(
     one worker the workers read the inputs too (a large uncompressed JSONL file in parts),
     and the texts they read stay out of this process until verification needs them."""
     opts = options or ClusterOptions()
-    if _workers(opts) > 1 and "-" not in inputs:
-        reads = read_plan(inputs, _PART_BYTES, read_options)
-        return _cluster(None, reads, read_options, opts, progress, on_skip)
-    return _cluster(numbered(inputs, read_options), None, read_options, opts, progress, on_skip)
+    ropts = read_options or ReadOptions()
+    sources: list[ReadItem | Items] = [
+        it if it.part is not None or _worker_reads(it.path, ropts) else
+        numbered_input(it.number, it.path, ropts)
+        for it in read_plan(inputs, _PART_BYTES, ropts)
+    ]  # fmt: skip
+    return _cluster(sources, ropts, opts, progress, on_skip)
+
+
+# A worker that reads a file whole sends back ~1 KB per document in one reply: a file of
+# many small documents (JSONL, Parquet, text) goes to a worker up to this size, a file of
+# web pages (WARC, HTML: large pages, slow extraction) up to a much larger one.
+_WORKER_FILE_BYTES = 32 << 20
+_WORKER_PAGES_BYTES = 2 << 30
+
+
+def _worker_reads(path: str, opts: ReadOptions) -> bool:
+    """Whether a worker reads input ``path`` whole, or this process reads it as a stream:
+    stdin, a directory (it can hold any number of documents), a large file."""
+    if path == "-":
+        return False
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return True  # the worker's reader reports what is wrong
+    if not Path(path).is_file():
+        return False
+    fmt = detect_format(path) if opts.format == "auto" else opts.format
+    return st.st_size <= (_WORKER_PAGES_BYTES if fmt in ("warc", "html") else _WORKER_FILE_BYTES)
