@@ -233,7 +233,9 @@ def test_workers_read_the_inputs_as_this_process_would(
     monkeypatch.setattr(local, "_PART_BYTES", 1500)
     assert len(local.read_plan(inputs, local._PART_BYTES)) > 5
     runs = []
-    for workers in (1, 2):
+    # One stream read here (the reference), then the plan of files and parts read here,
+    # then read by two workers (a file of the directory each, parts of the big file).
+    for workers, plan in ((1, False), (1, True), (2, True)):
         met: list[Skipped] = []
         sketched: list[int] = []
 
@@ -242,11 +244,16 @@ def test_workers_read_the_inputs_as_this_process_would(
                 sketched.append(n)  # noqa: B023 (called within the iteration)
 
         opts = ClusterOptions(workers=workers, verify=verify)
-        with cluster_inputs(inputs, None, opts, progress=progress, on_skip=met.append) as result:
+        if plan:
+            result = cluster_inputs(inputs, None, opts, progress=progress, on_skip=met.append)
+        else:
+            items = local.numbered(inputs)
+            result = cluster_documents(items, opts, progress=progress, on_skip=met.append)
+        with result:
             runs.append((met, result.skipped, list(result.records()), result.documents))
         assert sum(sketched) >= result.documents
-    assert runs[0] == runs[1]
-    met, skipped, recs, n_docs = runs[1]
+    assert runs[0] == runs[1] == runs[2]
+    met, skipped, recs, n_docs = runs[2]
     assert met == skipped and [s.reason[:14] for s in skipped] == [
         "malformed JSON",
         "duplicate id '",

@@ -821,6 +821,12 @@ def _read_stdin(opts: ReadOptions, stats: ReadStats | None) -> Iterator[Document
             yield _read_text(data, "-", "stdin", opts)
 
 
+def directory_files(path: Path) -> list[Path]:
+    """The files a directory input holds, in the order :func:`read_inputs` reads them
+    (sorted, recursively, hidden files left out)."""
+    return sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
 def read_inputs(
     inputs: Iterable[str], opts: ReadOptions | None = None, stats: ReadStats | None = None
 ) -> Iterator[Document | ReadProblem]:
@@ -836,11 +842,7 @@ def read_inputs(
             continue
         path = Path(item)
         if path.is_dir():
-            files = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.parts[-1:])
-            )
+            files = directory_files(path)
             if not files:
                 yield ReadProblem(item, "directory has no files")
             for p in files:

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,6 +37,7 @@ from unspin.readers import (
     ReadOptions,
     ReadProblem,
     detect_format,
+    directory_files,
     read_inputs,
     read_item,
     read_plan,
@@ -140,24 +142,25 @@ _SKETCH_ROWS = 256  # documents a reading worker sketches at once
 
 @dataclass(frozen=True)
 class _ReadJob:
-    """Read one share of the inputs in a worker, spill its texts, sketch them."""
+    """Read shares of the inputs in a worker, spill their texts, sketch them."""
 
-    item: ReadItem
+    items: tuple[ReadItem, ...]  # one part of a large file, or one or more whole files
     read_options: ReadOptions
     params: FingerprintParams
     spill_dir: str
 
 
-# What a reading worker sends back for each document, in input order: a read problem
-# (key, origin, message) or a document (key, origin, id, url, date, title bytes, text
-# bytes, offset in the spill file).
-_Read = tuple[int, str, str] | tuple[int, str, str, str | None, str | None, int, int, int]
+# What a reading worker sends back for each record of its item, in order (the parent
+# numbers them): a read problem (origin, message) or a document (origin, id, url, date,
+# title bytes, text bytes, offset in the spill file).
+_Read = tuple[str, str] | tuple[str, str, str | None, str | None, int, int, int]
 
 
 @dataclass(frozen=True)
 class _ReadSketch:
-    rows: list[_Read]
-    signatures: np.ndarray  # one row per document of rows (not per problem)
+    items: tuple[ReadItem, ...]
+    rows: list[list[_Read]]  # per item
+    signatures: np.ndarray  # one row per document of rows, in order (not per problem)
     bands: np.ndarray
     spill: str  # the spill file the documents' texts are in
 
@@ -166,7 +169,7 @@ def _read_and_sketch(job: _ReadJob) -> _ReadSketch:
     """A worker's share of reading: the documents' texts go to its spill file and only
     their sketches and metadata come back (the texts do not pass through the parent)."""
     spill = worker_spill(job.spill_dir)
-    rows: list[_Read] = []
+    rows: list[list[_Read]] = []
     sigs: list[np.ndarray] = []
     bands: list[np.ndarray] = []
     texts: list[str] = []
@@ -177,22 +180,24 @@ def _read_and_sketch(job: _ReadJob) -> _ReadSketch:
         bands.append(b)
         texts.clear()
 
-    for k, it in read_item(job.item, job.read_options):
-        key = (job.item.number << KEY_SHIFT) | k
-        if isinstance(it, ReadProblem):
-            rows.append((key, it.origin, it.message))
-            continue
-        offset, length, title_length = spill.put(it.text, it.title)
-        rows.append((key, it.origin or it.id, it.id, it.url, it.date, title_length, length, offset))
-        texts.append(it.text)
-        if len(texts) >= _SKETCH_ROWS:
-            sketch()
-            _count_read(_SKETCH_ROWS)
+    for item in job.items:
+        mine: list[_Read] = []
+        rows.append(mine)
+        for _, it in read_item(item, job.read_options):
+            if isinstance(it, ReadProblem):
+                mine.append((it.origin, it.message))
+                continue
+            offset, length, title_length = spill.put(it.text, it.title)
+            mine.append((it.origin or it.id, it.id, it.url, it.date, title_length, length, offset))
+            texts.append(it.text)
+            if len(texts) >= _SKETCH_ROWS:
+                sketch()
+                _count_read(_SKETCH_ROWS)
     if texts or not sigs:
         _count_read(len(texts))
         sketch()
     spill.flush()
-    return _ReadSketch(rows, np.concatenate(sigs), np.concatenate(bands), spill.path)
+    return _ReadSketch(job.items, rows, np.concatenate(sigs), np.concatenate(bands), spill.path)
 
 
 def _count_read(n: int) -> None:
@@ -244,23 +249,18 @@ def _workers(opts: ClusterOptions) -> int:
 Items = Iterable[tuple[int, Document | ReadProblem]] | Iterable[Document | ReadProblem]
 
 
-def _read_here(item: ReadItem, opts: ReadOptions) -> Iterator[tuple[int, Document | ReadProblem]]:
-    """A read item read in this process, keyed."""
-    for k, it in read_item(item, opts):
-        yield (item.number << KEY_SHIFT) | k, it
-
-
 def _cluster(
-    sources: Sequence[ReadItem | Items],
+    sources: Sequence[tuple[ReadItem, ...] | Items],
     read_options: ReadOptions | None,
     options: ClusterOptions | None,
     progress: Progress | None,
     on_skip: Callable[[Skipped], None] | None,
 ) -> ClusterResult:
     """:func:`cluster_documents` over ``sources`` in order: documents read by the caller,
-    or :class:`ReadItem` s, which the workers read when there are workers (each spills
-    the texts it reads). Results are taken in input order whoever read them, so the
-    first of repeated ids is the one kept and problems are reported in input order."""
+    or groups of :class:`ReadItem` s, which the workers read when there are workers (a
+    group per task; each worker spills the texts it reads). Results are taken in input
+    order whoever read them, so the first of repeated ids is the one kept and problems
+    are reported in input order."""
     opts = options or ClusterOptions()
     ropts = read_options or ReadOptions()
     workers = _workers(opts)
@@ -306,21 +306,41 @@ def _cluster(
             table.add_columns(meta, sigs[keep], bands[keep])
         return len(keep)
 
+    taken: dict[int, int] = {}  # records numbered so far, per input
+
+    def first_key(item: ReadItem) -> int:
+        """The number of the item's first record in its input: a part of a JSONL file
+        knows where it starts; a file of a directory follows the files before it."""
+        return item.part.records if item.part is not None else taken.get(item.number, 0)
+
+    def read_here(item: ReadItem) -> Iterator[tuple[int, Document | ReadProblem]]:
+        base = first_key(item)
+        i = 0
+        for i, (_, it) in enumerate(read_item(item, ropts), start=1):
+            yield (item.number << KEY_SHIFT) | (base + i - 1), it
+        taken[item.number] = base + i
+
     def add_read(r: _ReadSketch) -> None:
-        """Take in what a reading worker sent: the same, its texts already spilled."""
+        """Take in what a reading worker sent: the same, its texts already spilled, its
+        records numbered here (:func:`first_key`)."""
         keep: list[int] = []
         meta: list[tuple[int, str, str | None, str | None]] = []
         row = 0
-        for x in r.rows:
-            if len(x) == 3:
-                skip(Skipped(*x))
-                continue
-            key, where, doc_id, url, date, title_length, length, offset = x
-            if new_id(key, doc_id, where):
-                texts.put_ref(key, r.spill, offset, length, title_length)
-                keep.append(row)
-                meta.append((key, doc_id, url, date))
-            row += 1
+        for item, rows in zip(r.items, r.rows, strict=True):
+            n = item.number
+            base = first_key(item)
+            taken[n] = base + len(rows)
+            for i, x in enumerate(rows):
+                key = (n << KEY_SHIFT) | (base + i)
+                if len(x) == 2:
+                    skip(Skipped(key, *x))
+                    continue
+                where, doc_id, url, date, title_length, length, offset = x
+                if new_id(key, doc_id, where):
+                    texts.put_ref(key, r.spill, offset, length, title_length)
+                    keep.append(row)
+                    meta.append((key, doc_id, url, date))
+                row += 1
         if keep:
             table.add_columns(meta, r.signatures[keep], r.bands[keep])
 
@@ -353,10 +373,15 @@ def _cluster(
 
         def sketch_jobs() -> Iterator[_ReadJob | tuple[list[str], FingerprintParams]]:
             for src in sources:
-                if isinstance(src, ReadItem) and pool is not None:
+                if isinstance(src, tuple) and pool is not None:
                     yield _ReadJob(src, ropts, opts.params, spill_dir.name)
                     continue
-                items = _read_here(src, ropts) if isinstance(src, ReadItem) else keyed(src)
+                if isinstance(src, tuple):
+                    items: Iterable[tuple[int, Document | ReadProblem]] = chain.from_iterable(
+                        map(read_here, src)
+                    )
+                else:
+                    items = keyed(src)
                 for b in batched(items, max(1, opts.batch_size)):
                     batches.append(b)
                     yield [d.text for _, d in b if isinstance(d, Document)], opts.params
@@ -438,12 +463,37 @@ def cluster_inputs(
     and the texts they read stay out of this process until verification needs them."""
     opts = options or ClusterOptions()
     ropts = read_options or ReadOptions()
-    sources: list[ReadItem | Items] = [
-        it if it.part is not None or _worker_reads(it.path, ropts) else
-        numbered_input(it.number, it.path, ropts)
-        for it in read_plan(inputs, _PART_BYTES, ropts)
-    ]  # fmt: skip
+    sources: list[tuple[ReadItem, ...] | Items] = []
+    for it in read_plan(inputs, _PART_BYTES, ropts):
+        path = Path(it.path)
+        files = directory_files(path) if it.path != "-" and path.is_dir() else None
+        if it.part is not None or (files is None and _worker_reads(it.path, ropts)):
+            sources.append((it,))
+        elif files and all(_worker_reads(str(f), ropts) for f in files):
+            sources.extend(_file_groups(it.number, files))
+        else:  # stdin, a large file, an empty directory or one with a large file
+            sources.append(numbered_input(it.number, it.path, ropts))
     return _cluster(sources, ropts, opts, progress, on_skip)
+
+
+_GROUP_FILES = 64  # files of a directory one task reads, at most
+_GROUP_BYTES = 8 << 20  # ... and their size, at most (one file of any size is a task)
+
+
+def _file_groups(number: int, files: list[Path]) -> Iterator[tuple[ReadItem, ...]]:
+    """The files of directory input ``number`` in tasks of a few (a task per small file
+    would cost more than reading it)."""
+    group: list[ReadItem] = []
+    size = 0
+    for f in files:
+        n = f.stat().st_size
+        if group and (len(group) >= _GROUP_FILES or size + n > _GROUP_BYTES):
+            yield tuple(group)
+            group, size = [], 0
+        group.append(ReadItem(number, str(f)))
+        size += n
+    if group:
+        yield tuple(group)
 
 
 # A worker that reads a file whole sends back ~1 KB per document in one reply: a file of
@@ -454,10 +504,8 @@ _WORKER_PAGES_BYTES = 2 << 30
 
 
 def _worker_reads(path: str, opts: ReadOptions) -> bool:
-    """Whether a worker reads input ``path`` whole, or this process reads it as a stream:
-    stdin, a directory (it can hold any number of documents), a large file."""
-    if path == "-":
-        return False
+    """Whether a worker reads file ``path`` whole, or this process reads it as a stream
+    (a large file)."""
     try:
         st = Path(path).stat()
     except OSError:
