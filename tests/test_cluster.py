@@ -213,7 +213,7 @@ def test_workers_read_the_inputs_as_this_process_would(
     # With workers, files are read by them (this JSONL file in many small parts) and the
     # texts spilled there, while a directory is read here as a stream: the same records,
     # and the same problems and repeated ids in the same order, as one reader here gives.
-    from unspin.cluster import local
+    from unspin.cluster import reading
 
     docs = crawl(dates=verify)
     path = write_jsonl(
@@ -230,8 +230,8 @@ def test_workers_read_the_inputs_as_this_process_would(
     write_jsonl(tmp_path / "dir" / "b.jsonl", [dataclasses.replace(docs[3], id=docs[2].id)])
     small = write_jsonl(tmp_path / "more.jsonl", [dataclasses.replace(docs[4], id="y")])
     inputs = [str(path), str(tmp_path / "missing.jsonl"), str(tmp_path / "dir"), str(small)]
-    monkeypatch.setattr(local, "_PART_BYTES", 1500)
-    assert len(local.read_plan(inputs, local._PART_BYTES)) > 5
+    monkeypatch.setattr(reading, "PART_BYTES", 1500)
+    assert len(reading.read_plan(inputs, reading.PART_BYTES)) > 5
     runs = []
     # One stream read here (the reference), then the plan of files and parts read here,
     # then read by two workers (a file of the directory each, parts of the big file).
@@ -247,7 +247,7 @@ def test_workers_read_the_inputs_as_this_process_would(
         if plan:
             result = cluster_inputs(inputs, None, opts, progress=progress, on_skip=met.append)
         else:
-            items = local.numbered(inputs)
+            items = reading.numbered(inputs)
             result = cluster_documents(items, opts, progress=progress, on_skip=met.append)
         with result:
             runs.append((met, result.skipped, list(result.records()), result.documents))

@@ -2,7 +2,8 @@
 root, and who copies whom per site.
 
 The pipeline is a chain of plain functions, one module per step, so that the local runner
-(:mod:`.local`) and the Ray runner (:mod:`.ray_job`) run the same code and give the same
+(:mod:`.local`, its workers reading the inputs as :mod:`.reading` plans and keeping texts
+in :mod:`.texts`) and the Ray runner (:mod:`.ray_job`) run the same code and give the same
 clusters. What a run is asked to do is a :class:`ClusterOptions` (:mod:`.options`).
 
 1. :mod:`.sketching` -- one document: the MinHash signature of its immutable skeleton
@@ -49,7 +50,7 @@ document and the others are reported as skipped.
 """
 
 from unspin.cluster.candidates import candidate_pairs, plan
-from unspin.cluster.local import cluster_documents, cluster_inputs, numbered
+from unspin.cluster.local import cluster_documents, cluster_inputs
 from unspin.cluster.options import (
     DEFAULT_MAX_BUCKET,
     DEFAULT_MIN_JACCARD,
@@ -57,6 +58,7 @@ from unspin.cluster.options import (
     TRIAGE_MIN_JACCARD,
     ClusterOptions,
 )
+from unspin.cluster.reading import numbered
 from unspin.cluster.records import CandidateDoc, Cluster, Member, parse_date
 from unspin.cluster.result import ClusterResult, print_summary, write_result
 from unspin.cluster.sites import SiteStats, site_of, site_stats

@@ -13,9 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
 from itertools import chain
-from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -23,10 +21,17 @@ import numpy as np
 from unspin.archive import batched
 from unspin.cluster.candidates import candidate_docs, find_candidates
 from unspin.cluster.options import KEY_SHIFT, ClusterOptions
+from unspin.cluster.reading import (
+    ReadJob,
+    ReadSketch,
+    count_reads_in,
+    plan_reads,
+    read_and_sketch,
+)
 from unspin.cluster.records import CandidateDoc
 from unspin.cluster.result import ClusterResult, ClusterSink, EncodedCluster, Progress
 from unspin.cluster.sketching import SketchTable, Skipped, minhash_permutations, sketch_columns
-from unspin.cluster.texts import TextStore, worker_spill
+from unspin.cluster.texts import TextStore
 from unspin.cluster.triage import group_component, needs_text
 from unspin.cluster.verify import cluster_component
 from unspin.document import Document
@@ -36,28 +41,20 @@ from unspin.readers import (
     ReadItem,
     ReadOptions,
     ReadProblem,
-    detect_format,
-    directory_files,
-    read_inputs,
     read_item,
-    read_plan,
 )
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-_READ_COUNT: Any = None  # a worker's counter of documents read, shared with the parent
-
-
 def _init_worker(read_count: Any = None) -> None:
     """A pool worker: Ctrl-C is the parent's to handle, and :func:`relax_gc` (the objects
     inherited from the parent stay out of collections, which would also unshare their
     pages). ``read_count``: the parent's counter of documents the workers have read."""
-    global _READ_COUNT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     relax_gc()
-    _READ_COUNT = read_count
+    count_reads_in(read_count)
 
 
 @functools.cache  # once per process
@@ -112,22 +109,6 @@ def _stop(pool: ProcessPoolExecutor, finished: bool) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def numbered(
-    inputs: Sequence[str], opts: ReadOptions | None = None
-) -> Iterator[tuple[int, Document | ReadProblem]]:
-    """What :func:`unspin.readers.read_inputs` yields, with each item's key."""
-    for n, item in enumerate(inputs):
-        yield from numbered_input(n, item, opts)
-
-
-def numbered_input(
-    n: int, item: str, opts: ReadOptions | None = None
-) -> Iterator[tuple[int, Document | ReadProblem]]:
-    """:func:`numbered` of input number ``n``, ``item``."""
-    for k, it in enumerate(read_inputs([item], opts)):
-        yield (n << KEY_SHIFT) | k, it
-
-
 def _sketch_texts(args: tuple[list[str], FingerprintParams]) -> tuple[np.ndarray, np.ndarray]:
     """:func:`sketch_columns` in a worker: only the texts go there and two arrays come
     back (the parent keeps the rest of each document)."""
@@ -135,81 +116,10 @@ def _sketch_texts(args: tuple[list[str], FingerprintParams]) -> tuple[np.ndarray
     return sketch_columns(texts, params)
 
 
-# A large uncompressed JSONL file is read by the workers in parts of about this size.
-_PART_BYTES = 4 << 20
-_SKETCH_ROWS = 256  # documents a reading worker sketches at once
-
-
-@dataclass(frozen=True)
-class _ReadJob:
-    """Read shares of the inputs in a worker, spill their texts, sketch them."""
-
-    items: tuple[ReadItem, ...]  # one part of a large file, or one or more whole files
-    read_options: ReadOptions
-    params: FingerprintParams
-    spill_dir: str
-
-
-# What a reading worker sends back for each record of its item, in order (the parent
-# numbers them): a read problem (origin, message) or a document (origin, id, url, date,
-# title bytes, text bytes, offset in the spill file).
-_Read = tuple[str, str] | tuple[str, str, str | None, str | None, int, int, int]
-
-
-@dataclass(frozen=True)
-class _ReadSketch:
-    items: tuple[ReadItem, ...]
-    rows: list[list[_Read]]  # per item
-    signatures: np.ndarray  # one row per document of rows, in order (not per problem)
-    bands: np.ndarray
-    spill: str  # the spill file the documents' texts are in
-
-
-def _read_and_sketch(job: _ReadJob) -> _ReadSketch:
-    """A worker's share of reading: the documents' texts go to its spill file and only
-    their sketches and metadata come back (the texts do not pass through the parent)."""
-    spill = worker_spill(job.spill_dir)
-    rows: list[list[_Read]] = []
-    sigs: list[np.ndarray] = []
-    bands: list[np.ndarray] = []
-    texts: list[str] = []
-
-    def sketch() -> None:
-        s, b = sketch_columns(texts, job.params)
-        sigs.append(s)
-        bands.append(b)
-        texts.clear()
-
-    for item in job.items:
-        mine: list[_Read] = []
-        rows.append(mine)
-        for _, it in read_item(item, job.read_options):
-            if isinstance(it, ReadProblem):
-                mine.append((it.origin, it.message))
-                continue
-            offset, length, title_length = spill.put(it.text, it.title)
-            mine.append((it.origin or it.id, it.id, it.url, it.date, title_length, length, offset))
-            texts.append(it.text)
-            if len(texts) >= _SKETCH_ROWS:
-                sketch()
-                _count_read(_SKETCH_ROWS)
-    if texts or not sigs:
-        _count_read(len(texts))
-        sketch()
-    spill.flush()
-    return _ReadSketch(job.items, rows, np.concatenate(sigs), np.concatenate(bands), spill.path)
-
-
-def _count_read(n: int) -> None:
-    if _READ_COUNT is not None and n:
-        with _READ_COUNT.get_lock():
-            _READ_COUNT.value += n
-
-
 def _sketch_job(
-    job: _ReadJob | tuple[list[str], FingerprintParams],
-) -> _ReadSketch | tuple[np.ndarray, np.ndarray]:
-    return _read_and_sketch(job) if isinstance(job, _ReadJob) else _sketch_texts(job)
+    job: ReadJob | tuple[list[str], FingerprintParams],
+) -> ReadSketch | tuple[np.ndarray, np.ndarray]:
+    return read_and_sketch(job) if isinstance(job, ReadJob) else _sketch_texts(job)
 
 
 def _verify_batch(
@@ -320,7 +230,7 @@ def _cluster(
             yield (item.number << KEY_SHIFT) | (base + i - 1), it
         taken[item.number] = base + i
 
-    def add_read(r: _ReadSketch) -> None:
+    def add_read(r: ReadSketch) -> None:
         """Take in what a reading worker sent: the same, its texts already spilled, its
         records numbered here (:func:`first_key`)."""
         keep: list[int] = []
@@ -371,10 +281,10 @@ def _cluster(
         batches: deque[list[tuple[int, Document | ReadProblem]]] = deque()
         reported = 0
 
-        def sketch_jobs() -> Iterator[_ReadJob | tuple[list[str], FingerprintParams]]:
+        def sketch_jobs() -> Iterator[ReadJob | tuple[list[str], FingerprintParams]]:
             for src in sources:
                 if isinstance(src, tuple) and pool is not None:
-                    yield _ReadJob(src, ropts, opts.params, spill_dir.name)
+                    yield ReadJob(src, ropts, opts.params, spill_dir.name)
                     continue
                 if isinstance(src, tuple):
                     items: Iterable[tuple[int, Document | ReadProblem]] = chain.from_iterable(
@@ -394,7 +304,7 @@ def _cluster(
                 reported = n
 
         for res in _windowed(pool, _sketch_job, sketch_jobs(), 4 * workers, workers_read):
-            if isinstance(res, _ReadSketch):
+            if isinstance(res, ReadSketch):
                 add_read(res)
                 workers_read()
             else:  # results come back in order
@@ -463,54 +373,4 @@ def cluster_inputs(
     and the texts they read stay out of this process until verification needs them."""
     opts = options or ClusterOptions()
     ropts = read_options or ReadOptions()
-    sources: list[tuple[ReadItem, ...] | Items] = []
-    for it in read_plan(inputs, _PART_BYTES, ropts):
-        path = Path(it.path)
-        files = directory_files(path) if it.path != "-" and path.is_dir() else None
-        if it.part is not None or (files is None and _worker_reads(it.path, ropts)):
-            sources.append((it,))
-        elif files and all(_worker_reads(str(f), ropts) for f in files):
-            sources.extend(_file_groups(it.number, files))
-        else:  # stdin, a large file, an empty directory or one with a large file
-            sources.append(numbered_input(it.number, it.path, ropts))
-    return _cluster(sources, ropts, opts, progress, on_skip)
-
-
-_GROUP_FILES = 64  # files of a directory one task reads, at most
-_GROUP_BYTES = 8 << 20  # ... and their size, at most (one file of any size is a task)
-
-
-def _file_groups(number: int, files: list[Path]) -> Iterator[tuple[ReadItem, ...]]:
-    """The files of directory input ``number`` in tasks of a few (a task per small file
-    would cost more than reading it)."""
-    group: list[ReadItem] = []
-    size = 0
-    for f in files:
-        n = f.stat().st_size
-        if group and (len(group) >= _GROUP_FILES or size + n > _GROUP_BYTES):
-            yield tuple(group)
-            group, size = [], 0
-        group.append(ReadItem(number, str(f)))
-        size += n
-    if group:
-        yield tuple(group)
-
-
-# A worker that reads a file whole sends back ~1 KB per document in one reply: a file of
-# many small documents (JSONL, Parquet, text) goes to a worker up to this size, a file of
-# web pages (WARC, HTML: large pages, slow extraction) up to a much larger one.
-_WORKER_FILE_BYTES = 32 << 20
-_WORKER_PAGES_BYTES = 2 << 30
-
-
-def _worker_reads(path: str, opts: ReadOptions) -> bool:
-    """Whether a worker reads file ``path`` whole, or this process reads it as a stream
-    (a large file)."""
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return True  # the worker's reader reports what is wrong
-    if not Path(path).is_file():
-        return False
-    fmt = detect_format(path) if opts.format == "auto" else opts.format
-    return st.st_size <= (_WORKER_PAGES_BYTES if fmt in ("warc", "html") else _WORKER_FILE_BYTES)
+    return _cluster(plan_reads(inputs, ropts), ropts, opts, progress, on_skip)
