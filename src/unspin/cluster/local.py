@@ -33,7 +33,7 @@ from unspin.cluster.result import ClusterResult, ClusterSink, EncodedCluster, Pr
 from unspin.cluster.sketching import SketchTable, Skipped, minhash_permutations, sketch_columns
 from unspin.cluster.texts import TextStore
 from unspin.cluster.triage import group_component, needs_text
-from unspin.cluster.verify import cluster_component
+from unspin.cluster.verify import cluster_component, word_zipf
 from unspin.document import Document
 from unspin.fingerprint import FingerprintParams
 from unspin.lexicon import word_frequencies
@@ -120,6 +120,10 @@ def _sketch_job(
     job: ReadJob | tuple[list[str], FingerprintParams],
 ) -> ReadSketch | tuple[np.ndarray, np.ndarray]:
     return read_and_sketch(job) if isinstance(job, ReadJob) else _sketch_texts(job)
+
+
+def _load_word_frequencies() -> bool:
+    return word_zipf() is not None
 
 
 def _verify_batch(
@@ -316,6 +320,12 @@ def _cluster(
             skip(dup)
 
         t1 = time.perf_counter()
+        if pool is not None and opts.verify and opts.frequency and None in table.dates:
+            # Undated documents: choosing roots may take wordfreq, which the workers load
+            # now (~0.3 s each), while they would be idle (this process looks for
+            # candidates), rather than when their first undated component comes.
+            for _ in range(workers):
+                pool.submit(_load_word_frequencies)
         comps, stats = find_candidates(table, opts)
         sink = ClusterSink()
         sink.timings.update(sketch=t1 - t0, candidates=sink.started - t1)
