@@ -176,8 +176,9 @@ def test_root_without_dates_is_the_least_spun_member() -> None:
     assert {r["root_by"] for r in recs} == {"coverage"}
 
 
+@pytest.mark.parametrize("workers", [1, 2])  # 2: the workers read the file
 @pytest.mark.parametrize("verify", [True, False])
-def test_bad_input_is_reported_and_skipped(tmp_path: Path, verify: bool) -> None:
+def test_bad_input_is_reported_and_skipped(tmp_path: Path, verify: bool, workers: int) -> None:
     docs = crawl()
     huge = "The council met again on Tuesday to discuss the budget. " * 4000
     path = write_jsonl(
@@ -194,7 +195,7 @@ def test_bad_input_is_reported_and_skipped(tmp_path: Path, verify: bool) -> None
     result = cluster_inputs(
         [str(path)],
         ReadOptions(max_bytes=100_000),
-        ClusterOptions(workers=1, verify=verify),
+        ClusterOptions(workers=workers, verify=verify),
         on_skip=skipped.append,
     )
     reasons = [s.reason for s in result.skipped]
@@ -229,7 +230,16 @@ def test_workers_read_the_inputs_as_this_process_would(
     write_jsonl(tmp_path / "dir" / "a.jsonl", [dataclasses.replace(docs[1], id="x\u00e9")])
     write_jsonl(tmp_path / "dir" / "b.jsonl", [dataclasses.replace(docs[3], id=docs[2].id)])
     small = write_jsonl(tmp_path / "more.jsonl", [dataclasses.replace(docs[4], id="y")])
-    inputs = [str(path), str(tmp_path / "missing.jsonl"), str(tmp_path / "dir"), str(small)]
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02\xff\xfe binary")
+    (tmp_path / "latin.txt").write_bytes("Caf\u00e9 au lait for the council.".encode("latin-1"))
+    inputs = [
+        str(path),
+        str(tmp_path / "missing.jsonl"),
+        str(tmp_path / "dir"),
+        str(tmp_path / "bin.txt"),
+        str(small),
+        str(tmp_path / "latin.txt"),
+    ]
     monkeypatch.setattr(reading, "PART_BYTES", 1500)
     assert len(reading.read_plan(inputs, reading.PART_BYTES)) > 5
     runs = []
@@ -259,6 +269,8 @@ def test_workers_read_the_inputs_as_this_process_would(
         "duplicate id '",
         "no such file o",
         "duplicate id '",
+        "binary file, n",
+        "not valid utf-",
     ]
     assert n_docs == len(docs) + 2
     # The pages of the directory and the last file are copies too: they join clusters.
