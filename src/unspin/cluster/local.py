@@ -1,4 +1,5 @@
-"""The local runner: sketching and verification in a pool of worker processes."""
+"""The local runner: reading (as :mod:`.reading` plans it), sketching and verification in a
+pool of worker processes; the candidate search, triage grouping and the records in this one."""
 
 from __future__ import annotations
 
