@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import compress
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import process
@@ -32,9 +33,10 @@ _MIN_CLAUSE_SIM = 0.3
 _BASE = 0x4E00  # encode tokens as CJK code points so rapidfuzz works on plain strings
 
 
-@dataclass(frozen=True)
-class Change:
-    """A differing stretch inside an aligned sentence pair (token ranges)."""
+class Change(NamedTuple):
+    """A differing stretch inside an aligned sentence pair (token ranges). A named tuple:
+    alignment makes one per change of every sentence (a frozen dataclass costs twice as
+    much to make)."""
 
     copy_start: int
     copy_end: int
@@ -42,8 +44,7 @@ class Change:
     source_end: int
 
 
-@dataclass(frozen=True)
-class SentencePair:
+class SentencePair(NamedTuple):
     copy_sentence: int
     source_sentence: int
     match: float  # Dice share of words matched in order
