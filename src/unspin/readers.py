@@ -692,7 +692,7 @@ def split_jsonl(item: str, size: int, opts: ReadOptions | None = None) -> list[J
     (another format, compressed, a directory, stdin, small or unreadable: the reader
     reports what is wrong)."""
     path = Path(item)
-    if item == "-" or _file_format(item, opts or ReadOptions()) != "jsonl" or _gzipped(item):
+    if item == "-" or file_format(item, opts or ReadOptions()) != "jsonl" or _gzipped(item):
         return None
     try:
         if not path.is_file() or path.stat().st_size <= size:
@@ -767,7 +767,8 @@ def _str_or_none(v: object) -> str | None:
 # -- dispatch ------------------------------------------------------------------------------
 
 
-def _file_format(label: str, opts: ReadOptions) -> Format:
+def file_format(label: str, opts: ReadOptions) -> Format:
+    """The format :func:`read_inputs` reads file ``label`` as."""
     return detect_format(label) if opts.format == "auto" else opts.format
 
 
@@ -778,7 +779,7 @@ def _gzipped(label: str) -> bool:
 def _read_file(
     path: Path, label: str, opts: ReadOptions, stats: ReadStats | None
 ) -> Iterator[Document | ReadProblem]:
-    fmt = _file_format(label, opts)
+    fmt = file_format(label, opts)
     try:
         if fmt == "jsonl":
             opener = gzip.open if _gzipped(label) else open

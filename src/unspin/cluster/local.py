@@ -23,11 +23,14 @@ from unspin.archive import batched
 from unspin.cluster.candidates import candidate_docs, find_candidates
 from unspin.cluster.options import KEY_SHIFT, ClusterOptions
 from unspin.cluster.reading import (
+    Read,
     ReadJob,
     ReadSketch,
+    ReadTask,
     count_reads_in,
     plan_reads,
     read_and_sketch,
+    read_row,
 )
 from unspin.cluster.records import CandidateDoc
 from unspin.cluster.result import ClusterResult, ClusterSink, EncodedCluster, Progress
@@ -165,15 +168,15 @@ Items = Iterable[tuple[int, Document | ReadProblem]] | Iterable[Document | ReadP
 
 
 def _cluster(
-    sources: Sequence[tuple[ReadItem, ...] | Items],
+    sources: Sequence[ReadTask | Items],
     read_options: ReadOptions | None,
     options: ClusterOptions | None,
     progress: Progress | None,
     on_skip: Callable[[Skipped], None] | None,
 ) -> ClusterResult:
     """:func:`cluster_documents` over ``sources`` in order: documents read by the caller,
-    or groups of :class:`ReadItem` s, which the workers read when there are workers (a
-    group per task; each worker spills the texts it reads). Results are taken in input
+    or :class:`ReadTask` s, which the workers read when there are workers (each spills
+    the texts it reads). Results are taken in input
     order whoever read them, so the first of repeated ids is the one kept and problems
     are reported in input order."""
     opts = options or ClusterOptions()
@@ -202,25 +205,6 @@ def _cluster(
         for n, it in enumerate(items):
             yield it if isinstance(it, tuple) else (n, it)
 
-    def add_batch(batch: list[tuple[int, Document | ReadProblem]], sigs: Any, bands: Any) -> int:
-        """Take in a batch read here and its sketches (one row per document of the
-        batch): problems and repeats reported, documents spilled and recorded."""
-        keep: list[int] = []
-        meta: list[tuple[int, str, str | None, str | None]] = []
-        row = 0
-        for key, item in batch:
-            if isinstance(item, ReadProblem):
-                skip(Skipped(key, item.origin, item.message))
-                continue
-            if new_id(key, item.id, item.origin or item.id):
-                texts.put(key, item.text, item.title)
-                keep.append(row)
-                meta.append((key, item.id, item.url, item.date))
-            row += 1
-        if keep:
-            table.add_columns(meta, sigs[keep], bands[keep])
-        return len(keep)
-
     taken: dict[int, int] = {}  # records numbered so far, per input
 
     def first_key(item: ReadItem) -> int:
@@ -228,36 +212,43 @@ def _cluster(
         knows where it starts; a file of a directory follows the files before it."""
         return item.part.records if item.part is not None else taken.get(item.number, 0)
 
-    def read_here(item: ReadItem) -> Iterator[tuple[int, Document | ReadProblem]]:
-        base = first_key(item)
-        i = 0
-        for i, (_, it) in enumerate(read_item(item, ropts), start=1):
-            yield (item.number << KEY_SHIFT) | (base + i - 1), it
-        taken[item.number] = base + i
+    def numbered_items(items: Sequence[ReadItem], counts: Iterable[int]) -> list[int]:
+        """The keys of ``items``' records, given how many each had."""
+        keys: list[int] = []
+        for item, count in zip(items, counts, strict=True):
+            base = first_key(item)
+            taken[item.number] = base + count
+            keys.extend((item.number << KEY_SHIFT) | k for k in range(base, base + count))
+        return keys
 
-    def add_read(r: ReadSketch) -> None:
-        """Take in what a reading worker sent: the same, its texts already spilled, its
-        records numbered here (:func:`first_key`)."""
+    def read_here(item: ReadItem) -> Iterator[tuple[int, Document | ReadProblem]]:
+        """The item read as a stream, keyed as :func:`numbered_items` keys it."""
+        count = first_key(item)
+        for _, it in read_item(item, ropts):
+            yield (item.number << KEY_SHIFT) | count, it
+            count += 1
+        taken[item.number] = count
+
+    def take(keys: list[int], rows: list[Read], spill: str, sigs: Any, bands: Any) -> int:
+        """Take in what was read (in input order, whoever read it) and its sketches (one
+        row per document): problems and repeated ids reported, documents recorded with
+        where their texts are; returns how many documents were kept."""
         keep: list[int] = []
         meta: list[tuple[int, str, str | None, str | None]] = []
         row = 0
-        for item, rows in zip(r.items, r.rows, strict=True):
-            n = item.number
-            base = first_key(item)
-            taken[n] = base + len(rows)
-            for i, x in enumerate(rows):
-                key = (n << KEY_SHIFT) | (base + i)
-                if len(x) == 2:
-                    skip(Skipped(key, *x))
-                    continue
-                where, doc_id, url, date, title_length, length, offset = x
-                if new_id(key, doc_id, where):
-                    texts.put_ref(key, r.spill, offset, length, title_length)
-                    keep.append(row)
-                    meta.append((key, doc_id, url, date))
-                row += 1
+        for key, x in zip(keys, rows, strict=True):
+            if len(x) == 2:
+                skip(Skipped(key, *x))
+                continue
+            where, doc_id, url, date, offset, length, title_length = x
+            if new_id(key, doc_id, where):
+                texts.put_ref(key, spill, offset, length, title_length)
+                keep.append(row)
+                meta.append((key, doc_id, url, date))
+            row += 1
         if keep:
-            table.add_columns(meta, r.signatures[keep], r.bands[keep])
+            table.add_columns(meta, sigs[keep], bands[keep])
+        return len(keep)
 
     # concurrent.futures rather than multiprocessing.Pool: Pool's worker-handler thread
     # spins while a result waits in the pipe, a few tenths of a CPU second per run.
@@ -283,23 +274,24 @@ def _cluster(
             # Triage groups in this process (light work, cheaper than sending tasks): the
             # word frequencies load while the workers sketch.
             threading.Thread(target=word_frequencies, daemon=True).start()
-        batches: deque[list[tuple[int, Document | ReadProblem]]] = deque()
+        batches: deque[tuple[list[int], list[Read]]] = deque()  # read here, being sketched
         reported = 0
 
         def sketch_jobs() -> Iterator[ReadJob | tuple[list[str], FingerprintParams]]:
             for src in sources:
-                if isinstance(src, tuple) and pool is not None:
-                    yield ReadJob(src, ropts, opts.params, spill_dir.name)
+                if isinstance(src, ReadTask) and pool is not None and not src.here:
+                    yield ReadJob(src.items, ropts, opts.params, spill_dir.name)
                     continue
-                if isinstance(src, tuple):
+                if isinstance(src, ReadTask):
                     items: Iterable[tuple[int, Document | ReadProblem]] = chain.from_iterable(
-                        map(read_here, src)
+                        map(read_here, src.items)
                     )
                 else:
                     items = keyed(src)
                 for b in batched(items, max(1, opts.batch_size)):
-                    batches.append(b)
-                    yield [d.text for _, d in b if isinstance(d, Document)], opts.params
+                    # Spilled now, like a worker's reading: the batch waits as rows.
+                    batches.append(([k for k, _ in b], [read_row(it, texts.writer) for _, it in b]))
+                    yield [it.text for _, it in b if isinstance(it, Document)], opts.params
 
         def workers_read() -> None:
             nonlocal reported
@@ -310,10 +302,12 @@ def _cluster(
 
         for res in _windowed(pool, _sketch_job, sketch_jobs(), 4 * workers, workers_read):
             if isinstance(res, ReadSketch):
-                add_read(res)
+                keys = numbered_items(res.items, map(len, res.rows))
+                rows = list(chain.from_iterable(res.rows))
+                take(keys, rows, res.spill, res.signatures, res.bands)
                 workers_read()
             else:  # results come back in order
-                n = add_batch(batches.popleft(), *res)
+                n = take(*batches.popleft(), texts.writer.path, *res)
                 if progress:
                     progress("sketch", n)
         first.clear()

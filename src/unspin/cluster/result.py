@@ -91,9 +91,6 @@ class ClusterSink:
         else:
             heapq.heappushpop(self.largest, item)
 
-    def add_record(self, root_key: int, record: dict[str, Any]) -> None:
-        self.add_encoded(EncodedCluster.of_record(root_key, record))
-
     def add(self, cluster: Cluster) -> None:
         self.add_encoded(EncodedCluster.of(cluster))
 
@@ -132,16 +129,13 @@ class EncodedCluster:
     light: dict[str, Any]
 
     @staticmethod
-    def of_record(root_key: int, record: dict[str, Any]) -> EncodedCluster:
+    def of(cluster: Cluster) -> EncodedCluster:
+        record = cluster.to_dict(0)
+        del record["cluster"]  # numbered when read back
         light = {k: record.get(k) for k in ("size", "root_site", "sites")}
         light["variants"] = [{"site": v.get("site")} for v in record["variants"]]
-        body = {k: v for k, v in record.items() if k != "cluster"}
-        data = json.dumps(body, ensure_ascii=False).encode()
-        return EncodedCluster(root_key, str(record["root"]), data, light)
-
-    @staticmethod
-    def of(cluster: Cluster) -> EncodedCluster:
-        return EncodedCluster.of_record(cluster.root.key, cluster.to_dict(0))
+        data = json.dumps(record, ensure_ascii=False).encode()
+        return EncodedCluster(cluster.root.key, str(record["root"]), data, light)
 
 
 def write_result(result: ClusterResult, out: str, sites: str | None = None) -> int:

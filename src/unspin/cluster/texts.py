@@ -52,21 +52,13 @@ def worker_spill(directory: str) -> SpillWriter:
     return w
 
 
-def forget_spill(directory: str) -> None:
-    """Close this process's writer in ``directory``, if it has one."""
-    w = _WRITERS.pop(directory, None)
-    if w is not None:
-        w.close()
-
-
 class TextStore:
     """Where each document's text and title are, by key (keys come in increasing order):
-    in a spill file of ``directory``, written here (:meth:`put`) or by a worker
-    (:meth:`put_ref`). 40 bytes per document stay in memory."""
+    in a spill file of ``directory``, written by this process (:attr:`writer`) or by a
+    worker. 40 bytes per document stay in memory."""
 
     def __init__(self, directory: str) -> None:
-        self.directory = directory
-        self.writer: SpillWriter | None = None  # this process's own file
+        self.writer = SpillWriter(directory)  # for the documents this process reads
         self.paths: list[str] = []
         self._path_no: dict[str, int] = {}
         self._fds: dict[int, int] = {}
@@ -75,12 +67,6 @@ class TextStore:
         self.offsets = array("q")
         self.lengths = array("q")
         self.title_lengths = array("q")  # -1: no title
-
-    def put(self, key: int, text: str, title: str | None = None) -> None:
-        """Spill a document read in this process."""
-        if self.writer is None:
-            self.writer = SpillWriter(self.directory)
-        self.put_ref(key, self.writer.path, *self.writer.put(text, title))
 
     def put_ref(self, key: int, path: str, offset: int, length: int, title_length: int) -> None:
         """Record a document that is already in the spill file ``path``."""
@@ -107,8 +93,7 @@ class TextStore:
         return raw[max(n_title, 0) :].decode("utf-8", "surrogatepass"), title
 
     def _read(self, file_no: int, offset: int, n: int) -> bytes:
-        if self.writer is not None:
-            self.writer.flush()  # no-op when nothing is buffered
+        self.writer.flush()  # no-op when nothing is buffered
         fd = self._fds.get(file_no)
         if fd is None:
             fd = self._fds[file_no] = os.open(self.paths[file_no], os.O_RDONLY)
@@ -121,5 +106,4 @@ class TextStore:
         for fd in self._fds.values():
             os.close(fd)
         self._fds.clear()
-        if self.writer is not None:
-            self.writer.close()
+        self.writer.close()
