@@ -1,7 +1,9 @@
 """The C modules against their Python references: ``unspin._skeleton`` (skeleton
 shingles hashed with the xxhash package), ``unspin._tokenize`` (the regex tokenizer of
-:mod:`unspin.segment`), ``unspin._encode`` (:mod:`unspin.align`'s sentence coding). Each is
-built by ``pip install -e .`` (make install): a missing module fails here."""
+:mod:`unspin.segment`), ``unspin._encode`` (:mod:`unspin.align`'s sentence coding),
+``unspin._align`` (:mod:`unspin.align`'s sentence loop, whose word alignment the Python
+version takes from rapidfuzz). Each is built by ``pip install -e .`` (make install): a
+missing module fails here."""
 
 from __future__ import annotations
 
@@ -14,8 +16,18 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unspin import _encode, _skeleton, _tokenize
-from unspin.align import Codes, Encoded, _encode_py, encode_sentences
+from unspin import _align, _encode, _skeleton, _tokenize
+from unspin.align import (
+    Change,
+    Codes,
+    Encoded,
+    SentencePair,
+    _align_rows_py,
+    _encode_py,
+    align_encoded,
+    align_rows,
+    encode_sentences,
+)
 from unspin.fingerprint import _skeleton_hashes_py, skeleton_hashes
 from unspin.function_words import FUNCTION_WORDS
 from unspin.segment import _tokenize_py, analyze, tokenize
@@ -193,3 +205,116 @@ def test_encode_rejects_bad_arguments() -> None:
         _encode.encode(["a"], "w", [(0, 2)], {})
     with pytest.raises(ValueError, match="one character"):
         _encode.encode(["a"], "w", [(0, 1)], {"a": "xy"})
+
+
+# -- the sentence loop of alignment -------------------------------------------------------------
+
+# Few distinct words, so that sentences tie, repeat and share words out of order; clause
+# marks and stops so that clauses swap; long runs give sentences over 64 tokens (several
+# words of bits per row).
+ALIGN_PIECES = [
+    "the ", "a ", "of ", "said ", "talks ", "peace ", "harmony ", "track ", "Ankara ",
+    "minister ", "12 ", ", ", "; ", ": ", " \u2014 ", ". ", "? ", "\n", "\n\n",
+]  # fmt: skip
+
+
+def _rows_both(copy_text: str, source_text: str) -> None:
+    codes = Codes()
+    copy, source = Encoded(analyze(copy_text), codes), Encoded(analyze(source_text), codes)
+    if not copy.sents or not source.sents:
+        return
+    rng = np.random.default_rng(len(copy_text) * 31 + len(source_text))
+    # The similarity matrix as align_encoded makes it (float32), and rounded so that
+    # rows tie often.
+    sim = (rng.integers(0, 5, (len(copy.sents), len(source.sents))) / 4).astype(np.float32)
+    assert align_rows(copy, source, sim) == _align_rows_py(copy, source, sim)
+    assert align_rows(copy, source, sim.astype(np.float64)) == _align_rows_py(copy, source, sim)
+
+
+def test_the_compiled_sentence_loop_is_in_use() -> None:
+    codes = Codes()
+    copy = Encoded(analyze("Thunder offensive, the harmony track stalled."), codes)
+    source = Encoded(analyze("The harmony track stalled, lightning offensive."), codes)
+    sim = np.ones((1, 1), dtype=np.float32)
+    pairs, aligned, matched, reused = _align.align_rows(
+        copy, source, sim, Change, SentencePair, 0.35, 0.3, ",;:\u2014"
+    )
+    assert (aligned, matched, reused) == (6, 5, 6)
+    assert pairs == _align_rows_py(copy, source, sim)[0]
+    assert type(pairs[0]) is SentencePair
+    assert type(pairs[0].changes[0]) is Change
+
+
+def test_example_texts_align_the_same() -> None:
+    texts = _examples()
+    for copy, source in zip(texts, texts[1:] + texts[:1], strict=True):
+        codes = Codes()
+        a, b = Encoded(analyze(copy), codes), Encoded(analyze(source), codes)
+        for x, y in ((a, b), (b, a), (a, a)):
+            if x.sents and y.sents:
+                sim = np.random.default_rng(1).random((len(x.sents), len(y.sents)))
+                assert align_rows(x, y, sim.astype(np.float32)) == _align_rows_py(
+                    x, y, sim.astype(np.float32)
+                )
+        # and through align_encoded, with the real similarities: a text is its own copy
+        assert align_encoded(a, a).score == 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(ALIGN_PIECES), max_size=160),
+    st.lists(st.sampled_from(ALIGN_PIECES), max_size=160),
+)
+def test_random_texts_align_the_same(copy: list[str], source: list[str]) -> None:
+    _rows_both("".join(copy), "".join(source))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(ALIGN_PIECES[:10]), min_size=60, max_size=400), st.data())
+def test_long_sentences_align_the_same(words: list[str], data: st.DataObject) -> None:
+    # One long sentence and an edited copy of it: rows of several 64-bit words, common
+    # prefixes and suffixes.
+    copy = list(words)
+    for i in data.draw(st.lists(st.integers(0, len(copy) - 1), max_size=30)):
+        copy[i] = data.draw(st.sampled_from(ALIGN_PIECES[:10]))
+    _rows_both("".join(copy) + ".", "".join(words) + ".")
+
+
+def test_align_rows_rejects_bad_arguments() -> None:
+    codes = Codes()
+    e = Encoded(analyze("One sentence here."), codes)
+    types = (Change, SentencePair)
+    with pytest.raises(ValueError, match="copy x source"):
+        _align.align_rows(e, e, np.ones((2, 1)), *types, 0.35, 0.3, ",")
+    with pytest.raises(ValueError, match="copy x source"):
+        _align.align_rows(e, e, np.ones((1, 1), dtype=np.int64), *types, 0.35, 0.3, ",")
+    with pytest.raises(TypeError, match="must be tuples"):
+        _align.align_rows(e, e, np.ones((1, 1)), dict, dict, 0.35, 0.3, ",")
+    with pytest.raises(AttributeError):
+        _align.align_rows(object(), e, np.ones((1, 1)), *types, 0.35, 0.3, ",")
+
+
+CLAUSE_WORDS = ["the", "a", "said", "talks", "peace", "track", "minister", "Ankara", "12"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(CLAUSE_WORDS), min_size=1, max_size=5), min_size=2, max_size=6
+    ),
+    st.data(),
+)
+def test_swapped_clauses_align_the_same(clauses: list[list[str]], data: st.DataObject) -> None:
+    # A sentence of short clauses from few words (clause similarities tie) and a copy
+    # with its clauses shuffled and some words replaced: the clause-by-clause alignment
+    # runs, and its pairing order decides.
+    copy = data.draw(st.permutations([list(c) for c in clauses]))
+    for clause in copy:
+        for i in data.draw(st.lists(st.integers(0, len(clause) - 1), max_size=2)):
+            clause[i] = data.draw(st.sampled_from(CLAUSE_WORDS))
+    source_text = ", ".join(" ".join(c) for c in clauses) + "."
+    copy_text = ", ".join(" ".join(c) for c in copy) + "."
+    codes = Codes()
+    a, b = Encoded(analyze(copy_text), codes), Encoded(analyze(source_text), codes)
+    sim = np.ones((len(a.sents), len(b.sents)), dtype=np.float32)
+    assert align_rows(a, b, sim) == _align_rows_py(a, b, sim)

@@ -3,8 +3,9 @@
 Sentences of a spun copy keep their source's skeleton but may be reordered, dropped or
 have their clauses swapped. Each copy sentence is paired with the source sentence it
 resembles most; within a pair, tokens are aligned by longest common subsequence
-(rapidfuzz's Indel opcodes) and, where both sentences have several clauses that match
-out of order, clause by clause. Every stretch of copy words that differs from the
+(rapidfuzz's Indel editops, or the C module's own LCS, which makes the same choices)
+and, where both sentences have several clauses that match out of order, clause by
+clause. Every stretch of copy words that differs from the
 source inside an aligned pair is a change: usually a substitution, sometimes an
 insertion.
 """
@@ -184,15 +185,17 @@ def _align_pair(
     # clause and keep that when it explains more words than the straight alignment.
     cstr = [cs[a - c0 : b - c0] for a, b in cc]
     sstr = [ss[a - s0 : b - s0] for a, b in sc]
-    sim = process.cdist(cstr, sstr, scorer=Indel.normalized_similarity)
-    order = np.dstack(np.unravel_index(np.argsort(-sim, axis=None), sim.shape))[0].tolist()
-    sims = sim.tolist()  # Python numbers: cheaper to index one at a time
+    sims = process.cdist(cstr, sstr, scorer=Indel.normalized_similarity).ravel().tolist()
+    width = len(sstr)
     used_c: set[int] = set()
     used_s: set[int] = set()
     pairs: list[tuple[int, int]] = []
-    for i, j in order:
-        if sims[i][j] < _MIN_CLAUSE_SIM:
+    # Most similar first, ties in row-major order (a stable sort: the same order on every
+    # machine, and the one the C version follows).
+    for k in sorted(range(len(sims)), key=lambda k: -sims[k]):
+        if sims[k] < _MIN_CLAUSE_SIM:
             break
+        i, j = divmod(k, width)
         if i in used_c or j in used_s:
             continue
         used_c.add(i)
@@ -205,11 +208,11 @@ def _align_pair(
     changes: list[Change] = []
     paired = dict(pairs)
     for i, (a, b) in enumerate(cc):
-        j = paired.get(i)
-        if j is None:
+        to = paired.get(i)
+        if to is None:
             changes.append(Change(a, b, s0, s0))  # a clause with no counterpart
             continue
-        m, ch = _lcs_changes(cstr[i], sstr[j], a, sc[j][0], copy.kinds, source.kinds)
+        m, ch = _lcs_changes(cstr[i], sstr[to], a, sc[to][0], copy.kinds, source.kinds)
         matched += m
         changes.extend(ch)
     if matched > best[0]:
@@ -217,30 +220,26 @@ def _align_pair(
     return best
 
 
-def align(copy: Analysis, source: Analysis) -> Alignment:
-    """Align ``copy`` with ``source``; sentences may be reordered, dropped or added."""
-    codes = Codes()
-    return align_encoded(Encoded(copy, codes), Encoded(source, codes))
+Rows = tuple[list[SentencePair], int, int, int]
 
 
-def align_encoded(copy: Encoded, source: Encoded) -> Alignment:
-    """:func:`align` of two documents encoded with one :class:`Codes`.
-
-    Each copy sentence tries its two most similar source sentences (order-aware and
-    order-free similarity: LCS of the sentences and of their sorted tokens, so clause
-    swaps still find their sentence). The words a pair can match are at most the words
-    the two sentences share as multisets: a try is skipped when even that cannot win,
-    and the clause-by-clause alignment is not tried when the straight one already
-    matches them all."""
+def _align_rows_py(
+    copy: Encoded,
+    source: Encoded,
+    sim: np.ndarray,
+) -> Rows:
+    """The sentence pairs of :func:`align_encoded` given ``sim``, the copy x source
+    sentence similarity matrix; with the copy words in aligned sentences, the words
+    matched, and the words of the source sentences reused. The reference for
+    ``unspin._align.align_rows``."""
     c, s = copy.a, source.a
-    if not c.sentences or not s.sentences:
-        return Alignment((), copy.n_words, source.n_words, 0, 0, 0)
-    lcs = process.cdist(copy.sents, source.sents, scorer=Indel.normalized_similarity)
-    bag = process.cdist(copy.bags, source.bags, scorer=Indel.normalized_similarity)
-    sim = (lcs + bag) / 2
-    # The two most similar source sentences of every copy sentence at once (the same
-    # sort per row as one argsort per row).
-    tops = np.argsort(-sim, axis=1)[:, :2]
+    # The two most similar source sentences of every copy sentence. Ties (a sentence
+    # repeated with other words, "I did my bit. I played my part.") go to the sentence
+    # nearest the copy sentence's place in its text (spinners mostly keep the order),
+    # then the first: the same choice on every machine, and the one the C version makes.
+    n_c, n_s = sim.shape
+    dist = np.abs(np.arange(n_s)[None, :] * n_c - np.arange(n_c)[:, None] * n_s)
+    tops = np.lexsort((dist, -sim), axis=1)[:, :2]
     top_sims = np.take_along_axis(sim, tops, axis=1).tolist()
     pairs: list[SentencePair] = []
     reused: set[int] = set()
@@ -272,11 +271,49 @@ def align_encoded(copy: Encoded, source: Encoded) -> Alignment:
             reused.add(best.source_sentence)
             aligned_copy += cw
             matched_total += best.matched_words
+    return pairs, aligned_copy, matched_total, sum(source.words[k] for k in reused)
+
+
+_ALIGN_ROWS = compiled("_align", "align_rows")
+_MARKS = "".join(sorted(_CLAUSE_MARKS))
+
+
+def align_rows(copy: Encoded, source: Encoded, sim: np.ndarray) -> Rows:
+    """:func:`_align_rows_py` in C when it was built (the same pairs, ~5x faster)."""
+    if _ALIGN_ROWS is None:
+        return _align_rows_py(copy, source, sim)
+    rows: Rows = _ALIGN_ROWS(
+        copy, source, sim, Change, SentencePair, MIN_SENTENCE_MATCH, _MIN_CLAUSE_SIM, _MARKS
+    )
+    return rows
+
+
+def align(copy: Analysis, source: Analysis) -> Alignment:
+    """Align ``copy`` with ``source``; sentences may be reordered, dropped or added."""
+    codes = Codes()
+    return align_encoded(Encoded(copy, codes), Encoded(source, codes))
+
+
+def align_encoded(copy: Encoded, source: Encoded) -> Alignment:
+    """:func:`align` of two documents encoded with one :class:`Codes`.
+
+    Each copy sentence tries its two most similar source sentences (order-aware and
+    order-free similarity: LCS of the sentences and of their sorted tokens, so clause
+    swaps still find their sentence). The words a pair can match are at most the words
+    the two sentences share as multisets: a try is skipped when even that cannot win,
+    and the clause-by-clause alignment is not tried when the straight one already
+    matches them all."""
+    c, s = copy.a, source.a
+    if not c.sentences or not s.sentences:
+        return Alignment((), copy.n_words, source.n_words, 0, 0, 0)
+    lcs = process.cdist(copy.sents, source.sents, scorer=Indel.normalized_similarity)
+    bag = process.cdist(copy.bags, source.bags, scorer=Indel.normalized_similarity)
+    pairs, aligned_copy, matched_total, reused = align_rows(copy, source, (lcs + bag) / 2)
     return Alignment(
         pairs=tuple(pairs),
         copy_words=copy.n_words,
         source_words=source.n_words,
         aligned_copy_words=aligned_copy,
-        reused_source_words=sum(source.words[k] for k in reused),
+        reused_source_words=reused,
         matched_words=matched_total,
     )

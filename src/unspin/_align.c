@@ -1,0 +1,623 @@
+/* unspin.align's sentence loop in C: which source sentence each copy sentence aligns
+ * with, and the changed stretches inside each pair.
+ *
+ * align_rows(copy, source, sim, Change, SentencePair, min_sentence, min_clause, marks)
+ *     -> (pairs, aligned copy words, matched words, reused source words)
+ *
+ * copy and source are unspin.align.Encoded documents coded with one Codes; sim is the
+ * copy x source sentence similarity matrix (float32 as rapidfuzz gives it, or float64;
+ * C order). The result is the one
+ * unspin.align._align_rows_py returns (the reference and the fallback;
+ * tests/test_native.py holds the two together): SentencePair and Change are the named
+ * tuple types to make, min_sentence and min_clause the thresholds, marks the clause
+ * marks (one character each).
+ *
+ * Word alignment inside a pair is a longest common subsequence. Its length comes from
+ * the bit-parallel recurrence of Allison and Dix, in Hyyro's formulation; the
+ * alignment is read back from the stored bit rows with the preferences rapidfuzz's
+ * Indel.editops has (common prefix and suffix first, then from the end: skip a copy
+ * token when that keeps the LCS, else skip a source token when that keeps it, else
+ * match), so the changes are the ones the Python version gets from rapidfuzz.
+ *
+ * Why C: Python spent ~0.1 ms per cluster member between rapidfuzz calls (editops
+ * objects, matching blocks, clause pairing), more than half of aligning it.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Scratch space reused across the pairs of one call. */
+typedef struct {
+    uint64_t *masks; /* per distinct copy character: a bit per copy position */
+    Py_ssize_t masks_cap;
+    uint64_t *rows; /* the bit row after each source character */
+    Py_ssize_t rows_cap;
+    Py_UCS4 *keys; /* open-addressing table: character -> mask number */
+    Py_ssize_t keys_cap;
+    int *slots;
+    Py_ssize_t slots_cap;
+    char *ops; /* the alignment, back to front: 'D' skip copy, 'I' skip source, 'M' */
+    Py_ssize_t ops_cap;
+} Work;
+
+static int grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t item) {
+    if (need <= *cap) return 0;
+    Py_ssize_t n = need < 64 ? 64 : need * 2;
+    void *q = PyMem_Realloc(*p, (size_t)n * item);
+    if (!q) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+static void work_free(Work *w) {
+    PyMem_Free(w->masks);
+    PyMem_Free(w->rows);
+    PyMem_Free(w->keys);
+    PyMem_Free(w->slots);
+    PyMem_Free(w->ops);
+}
+
+/* Bit rows of the LCS of a (n1, the bit positions) and b (n2, one row per character).
+ * Bit k of a row is set when a[k] adds nothing to the LCS of a[..k] with b so far.
+ * Returns the LCS length, or -1 on error. Rows are stored only when `keep`. */
+static Py_ssize_t lcs_rows(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py_ssize_t n2,
+                           int keep, Work *w) {
+    if (n1 == 0 || n2 == 0) return 0;
+    Py_ssize_t words = (n1 + 63) / 64;
+    Py_ssize_t cap = 16;
+    while (cap < 2 * n1) cap *= 2;
+    if (grow((void **)&w->keys, &w->keys_cap, cap, sizeof(Py_UCS4)) < 0 ||
+        grow((void **)&w->slots, &w->slots_cap, cap, sizeof(int)) < 0)
+        return -1;
+    int *slots = w->slots;
+    for (Py_ssize_t i = 0; i < cap; i++) slots[i] = -1;
+    if (grow((void **)&w->masks, &w->masks_cap, n1 * words, sizeof(uint64_t)) < 0) return -1;
+    Py_ssize_t distinct = 0;
+    for (Py_ssize_t k = 0; k < n1; k++) {
+        Py_UCS4 c = a[k];
+        size_t h = ((size_t)c * 2654435761u) & (size_t)(cap - 1);
+        while (slots[h] >= 0 && w->keys[h] != c) h = (h + 1) & (size_t)(cap - 1);
+        if (slots[h] < 0) {
+            slots[h] = (int)distinct;
+            w->keys[h] = c;
+            memset(w->masks + distinct * words, 0, (size_t)words * sizeof(uint64_t));
+            distinct++;
+        }
+        w->masks[slots[h] * words + k / 64] |= (uint64_t)1 << (k % 64);
+    }
+    uint64_t *v, *row0;
+    Py_ssize_t need = keep ? n2 * words : words;
+    if (grow((void **)&w->rows, &w->rows_cap, need + words, sizeof(uint64_t)) < 0) return -1;
+    row0 = w->rows + need; /* the all-ones row before the first character */
+    for (Py_ssize_t i = 0; i < words; i++) row0[i] = ~(uint64_t)0;
+    const uint64_t *prev = row0;
+    for (Py_ssize_t r = 0; r < n2; r++) {
+        v = keep ? w->rows + r * words : w->rows;
+        Py_UCS4 c = b[r];
+        size_t h = ((size_t)c * 2654435761u) & (size_t)(cap - 1);
+        while (slots[h] >= 0 && w->keys[h] != c) h = (h + 1) & (size_t)(cap - 1);
+        if (slots[h] < 0) {
+            if (v != prev) memcpy(v, prev, (size_t)words * sizeof(uint64_t));
+        } else {
+            const uint64_t *m = w->masks + slots[h] * words;
+            uint64_t carry = 0;
+            for (Py_ssize_t i = 0; i < words; i++) {
+                uint64_t x = prev[i], u = x & m[i];
+                uint64_t sum = x + u;
+                uint64_t c1 = sum < x;
+                uint64_t sum2 = sum + carry;
+                carry = c1 | (sum2 < sum);
+                v[i] = sum2 | (x - u);
+            }
+        }
+        prev = v;
+    }
+    Py_ssize_t ones = 0;
+    for (Py_ssize_t i = 0; i < words; i++) {
+        uint64_t x = prev[i];
+        if (i == words - 1 && n1 % 64) x &= ((uint64_t)1 << (n1 % 64)) - 1;
+        ones += __builtin_popcountll(x);
+    }
+    return n1 - ones;
+}
+
+/* rapidfuzz's Indel normalized similarity of a and b, computed the way it computes it,
+ * rounded to float32 as its cdist returns it. */
+static int indel_similarity(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py_ssize_t n2,
+                            Work *w, double *out) {
+    Py_ssize_t lcs = lcs_rows(a, n1, b, n2, 0, w);
+    if (lcs < 0) return -1;
+    Py_ssize_t total = n1 + n2;
+    double dist = total ? (double)(total - 2 * lcs) / (double)total : 0.0;
+    *out = (double)(float)(1.0 - dist);
+    return 0;
+}
+
+typedef struct {
+    PyTypeObject *change;
+    PyTypeObject *pair;
+    double min_sentence;
+    double min_clause;
+    Py_UCS4 marks[8];
+    int n_marks;
+} Config;
+
+/* A named tuple of `type` holding n new references (stolen, also on failure). */
+static PyObject *make(PyTypeObject *type, Py_ssize_t n, PyObject **items) {
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!items[i]) {
+            for (Py_ssize_t k = 0; k < n; k++) Py_XDECREF(items[k]);
+            return NULL;
+        }
+    PyObject *t = type->tp_alloc(type, n);
+    if (!t) {
+        for (Py_ssize_t k = 0; k < n; k++) Py_DECREF(items[k]);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) PyTuple_SET_ITEM(t, i, items[i]);
+    return t;
+}
+
+static int add_change(PyObject *list, const Config *cf, Py_ssize_t cs, Py_ssize_t ce,
+                      Py_ssize_t ss, Py_ssize_t se) {
+    PyObject *items[4] = {PyLong_FromSsize_t(cs), PyLong_FromSsize_t(ce), PyLong_FromSsize_t(ss),
+                          PyLong_FromSsize_t(se)};
+    PyObject *ch = make(cf->change, 4, items);
+    if (!ch) return -1;
+    int r = PyList_Append(list, ch);
+    Py_DECREF(ch);
+    return r;
+}
+
+/* One document's data, as the loop reads it. */
+typedef struct {
+    Py_UCS4 *codes;         /* the code of each token (inside sentences) */
+    const char *kinds;      /* w, n or p per token */
+    Py_ssize_t n_tokens;
+    Py_ssize_t n_sents;
+    Py_ssize_t *start, *end; /* each sentence's token range */
+    Py_ssize_t *words;       /* words and numbers per sentence */
+    PyObject *word_bags;     /* borrowed list of str */
+    PyObject *tokens;        /* borrowed list of str */
+    PyObject *keep[4];       /* references held while the call runs */
+} Doc;
+
+static void doc_free(Doc *d) {
+    PyMem_Free(d->codes);
+    PyMem_Free(d->start);
+    PyMem_Free(d->end);
+    PyMem_Free(d->words);
+    for (int i = 0; i < 4; i++) Py_XDECREF(d->keep[i]);
+}
+
+static int doc_load(PyObject *enc, Doc *d) {
+    memset(d, 0, sizeof(*d));
+    PyObject *a = PyObject_GetAttrString(enc, "a");
+    d->keep[0] = a;
+    if (!a) return -1;
+    PyObject *sents = PyObject_GetAttrString(enc, "sents");
+    d->keep[1] = sents;
+    d->word_bags = PyObject_GetAttrString(enc, "word_bags");
+    d->keep[2] = d->word_bags;
+    PyObject *words = PyObject_GetAttrString(enc, "words");
+    d->keep[3] = words;
+    if (!sents || !d->word_bags || !words) return -1;
+    PyObject *sentences = PyObject_GetAttrString(a, "sentences");
+    PyObject *kinds = PyObject_GetAttrString(a, "kinds");
+    d->tokens = PyObject_GetAttrString(a, "tokens");
+    int ok = sentences && kinds && d->tokens && PyList_Check(sents) && PyList_Check(d->word_bags) &&
+             PyList_Check(words) && PyList_Check(sentences) && PyUnicode_Check(kinds) &&
+             PyList_Check(d->tokens) && PyUnicode_IS_ASCII(kinds);
+    /* Analysis keeps these alive as long as `a`, which we hold. */
+    Py_XDECREF(sentences);
+    Py_XDECREF(kinds);
+    Py_XDECREF(d->tokens);
+    if (!ok) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "align_rows: not an Encoded");
+        return -1;
+    }
+    d->kinds = (const char *)PyUnicode_1BYTE_DATA(kinds);
+    d->n_tokens = PyUnicode_GET_LENGTH(kinds);
+    d->n_sents = PyList_GET_SIZE(sentences);
+    if (PyList_GET_SIZE(sents) != d->n_sents || PyList_GET_SIZE(d->word_bags) != d->n_sents ||
+        PyList_GET_SIZE(words) != d->n_sents || PyList_GET_SIZE(d->tokens) != d->n_tokens) {
+        PyErr_SetString(PyExc_ValueError, "align_rows: inconsistent Encoded");
+        return -1;
+    }
+    Py_ssize_t ns = d->n_sents ? d->n_sents : 1;
+    d->codes = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(d->n_tokens ? d->n_tokens : 1));
+    d->start = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)ns);
+    d->end = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)ns);
+    d->words = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)ns);
+    if (!d->codes || !d->start || !d->end || !d->words) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t s = 0; s < d->n_sents; s++) {
+        Py_ssize_t i, j;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(sentences, s), "nn:sentence", &i, &j)) return -1;
+        PyObject *str = PyList_GET_ITEM(sents, s);
+        if (i < 0 || j < i || j > d->n_tokens || !PyUnicode_Check(str) ||
+            PyUnicode_GET_LENGTH(str) != j - i) {
+            PyErr_SetString(PyExc_ValueError, "align_rows: sentence out of range");
+            return -1;
+        }
+        d->start[s] = i;
+        d->end[s] = j;
+        int kind = PyUnicode_KIND(str);
+        const void *data = PyUnicode_DATA(str);
+        for (Py_ssize_t k = 0; k < j - i; k++) d->codes[i + k] = PyUnicode_READ(kind, data, k);
+        d->words[s] = PyLong_AsSsize_t(PyList_GET_ITEM(words, s));
+        if (d->words[s] == -1 && PyErr_Occurred()) return -1;
+    }
+    return 0;
+}
+
+/* Shared words of two sentences: the LCS of their sorted word codes is the size of the
+ * multiset intersection, which a merge counts. */
+static Py_ssize_t shared_words(PyObject *x, PyObject *y) {
+    int kx = PyUnicode_KIND(x), ky = PyUnicode_KIND(y);
+    const void *dx = PyUnicode_DATA(x), *dy = PyUnicode_DATA(y);
+    Py_ssize_t nx = PyUnicode_GET_LENGTH(x), ny = PyUnicode_GET_LENGTH(y), i = 0, j = 0, n = 0;
+    while (i < nx && j < ny) {
+        Py_UCS4 a = PyUnicode_READ(kx, dx, i), b = PyUnicode_READ(ky, dy, j);
+        if (a == b) {
+            n++;
+            i++;
+            j++;
+        } else if (a < b) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    return n;
+}
+
+/* Changes and matched words of the LCS alignment of copy tokens [c0, c1) with source
+ * tokens [s0, s1), appended to `changes`. Returns matched words, or -1. */
+static Py_ssize_t lcs_changes(const Doc *c, Py_ssize_t c0, Py_ssize_t c1, const Doc *s,
+                              Py_ssize_t s0, Py_ssize_t s1, const Config *cf, Work *w,
+                              PyObject *changes) {
+    const Py_UCS4 *a = c->codes + c0, *b = s->codes + s0;
+    Py_ssize_t n1 = c1 - c0, n2 = s1 - s0, p = 0, q = 0;
+    while (p < n1 && p < n2 && a[p] == b[p]) p++;
+    while (q < n1 - p && q < n2 - p && a[n1 - 1 - q] == b[n2 - 1 - q]) q++;
+    const Py_UCS4 *ma = a + p, *mb = b + p;
+    Py_ssize_t m1 = n1 - p - q, m2 = n2 - p - q;
+    if (lcs_rows(ma, m1, mb, m2, 1, w) < 0) return -1;
+    if (grow((void **)&w->ops, &w->ops_cap, m1 + m2 + 1, 1) < 0) return -1;
+    Py_ssize_t words = (m1 + 63) / 64, n_ops = 0, col = m1, row = m2;
+#define BIT(r, k) ((w->rows[(r) * words + (k) / 64] >> ((k) % 64)) & 1)
+    while (row && col) {
+        if (BIT(row - 1, col - 1)) {
+            w->ops[n_ops++] = 'D';
+            col--;
+        } else {
+            row--;
+            if (row && !BIT(row - 1, col - 1)) {
+                w->ops[n_ops++] = 'I';
+            } else {
+                w->ops[n_ops++] = 'M';
+                col--;
+            }
+        }
+    }
+#undef BIT
+    while (col) {
+        w->ops[n_ops++] = 'D';
+        col--;
+    }
+    while (row) {
+        w->ops[n_ops++] = 'I';
+        row--;
+    }
+    Py_ssize_t matched = 0;
+    for (Py_ssize_t k = 0; k < p; k++) matched += c->kinds[c0 + k] != 'p';
+    Py_ssize_t i = p, j = p, gi = -1, gj = -1; /* gi >= 0: a change is open at (gi, gj) */
+    for (Py_ssize_t k = n_ops - 1; k >= 0; k--) {
+        char op = w->ops[k];
+        if (op == 'M') {
+            if (gi >= 0) {
+                if (add_change(changes, cf, c0 + gi, c0 + i, s0 + gj, s0 + j) < 0) return -1;
+                gi = -1;
+            }
+            matched += c->kinds[c0 + i] != 'p';
+            i++;
+            j++;
+            continue;
+        }
+        if (gi < 0) {
+            gi = i;
+            gj = j;
+        }
+        if (op == 'D')
+            i++;
+        else
+            j++;
+    }
+    if (gi >= 0 && add_change(changes, cf, c0 + gi, c0 + i, s0 + gj, s0 + j) < 0) return -1;
+    for (Py_ssize_t k = 0; k < q; k++) matched += c->kinds[c0 + i + k] != 'p';
+    return matched;
+}
+
+/* Clause ranges of tokens [lo, hi): cut at the clause marks. Returns how many, or -1. */
+static Py_ssize_t clauses(const Doc *d, Py_ssize_t lo, Py_ssize_t hi, const Config *cf,
+                          Py_ssize_t *out) {
+    Py_ssize_t n = 0, start = lo;
+    for (Py_ssize_t i = lo; i < hi; i++) {
+        if (d->kinds[i] != 'p') continue;
+        PyObject *t = PyList_GET_ITEM(d->tokens, i);
+        if (!PyUnicode_Check(t) || PyUnicode_GET_LENGTH(t) != 1) continue;
+        Py_UCS4 ch = PyUnicode_READ_CHAR(t, 0);
+        int mark = 0;
+        for (int k = 0; k < cf->n_marks; k++) mark |= cf->marks[k] == ch;
+        if (!mark) continue;
+        if (i > start) {
+            out[2 * n] = start;
+            out[2 * n + 1] = i;
+            n++;
+        }
+        start = i + 1;
+    }
+    if (hi > start) {
+        out[2 * n] = start;
+        out[2 * n + 1] = hi;
+        n++;
+    }
+    return n;
+}
+
+typedef struct {
+    double sim;
+    Py_ssize_t index;
+} Ranked;
+
+static int by_sim(const void *x, const void *y) {
+    const Ranked *a = x, *b = y;
+    if (a->sim != b->sim) return a->sim > b->sim ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* The clause-by-clause alignment of copy sentence ci with source sentence si when their
+ * clauses pair up out of order and that matches more words than `straight` (the
+ * straight alignment's matched words, its changes in *changes). Replaces *changes then
+ * and returns the new matched count; else returns `straight`. -1 on error. */
+static Py_ssize_t align_clauses(const Doc *c, Py_ssize_t ci, const Doc *s, Py_ssize_t si,
+                                Py_ssize_t straight, PyObject **changes, const Config *cf,
+                                Work *w) {
+    Py_ssize_t c0 = c->start[ci], c1 = c->end[ci], s0 = s->start[si], s1 = s->end[si];
+    Py_ssize_t result = -1;
+    Py_ssize_t *cc = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(2 * (c1 - c0) + 2));
+    Py_ssize_t *sc = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(2 * (s1 - s0) + 2));
+    Ranked *order = NULL;
+    Py_ssize_t *to = NULL;
+    char *used = NULL;
+    PyObject *out = NULL;
+    if (!cc || !sc) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t nc = clauses(c, c0, c1, cf, cc), ns = clauses(s, s0, s1, cf, sc);
+    if (nc < 2 || ns < 2) {
+        result = straight;
+        goto done;
+    }
+    order = PyMem_Malloc(sizeof(Ranked) * (size_t)(nc * ns));
+    to = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)nc);
+    used = PyMem_Calloc((size_t)(nc + ns), 1);
+    if (!order || !to || !used) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < nc; i++) {
+        to[i] = -1;
+        for (Py_ssize_t j = 0; j < ns; j++) {
+            Ranked *r = &order[i * ns + j];
+            r->index = i * ns + j;
+            if (indel_similarity(c->codes + cc[2 * i], cc[2 * i + 1] - cc[2 * i],
+                                 s->codes + sc[2 * j], sc[2 * j + 1] - sc[2 * j], w, &r->sim) < 0)
+                goto done;
+        }
+    }
+    qsort(order, (size_t)(nc * ns), sizeof(Ranked), by_sim);
+    for (Py_ssize_t k = 0; k < nc * ns; k++) {
+        if (order[k].sim < cf->min_clause) break;
+        Py_ssize_t i = order[k].index / ns, j = order[k].index % ns;
+        if (used[i] || used[nc + j]) continue;
+        used[i] = used[nc + j] = 1;
+        to[i] = j;
+    }
+    int in_order = 1;
+    for (Py_ssize_t i = 0, last = -1; i < nc; i++) {
+        if (to[i] < 0) continue;
+        if (to[i] <= last) in_order = 0;
+        last = to[i];
+    }
+    if (in_order) {
+        result = straight;
+        goto done;
+    }
+    out = PyList_New(0);
+    if (!out) goto done;
+    Py_ssize_t matched = 0;
+    for (Py_ssize_t i = 0; i < nc; i++) {
+        Py_ssize_t a = cc[2 * i], b = cc[2 * i + 1], j = to[i];
+        if (j < 0) { /* a clause with no counterpart */
+            if (add_change(out, cf, a, b, s0, s0) < 0) goto done;
+            continue;
+        }
+        Py_ssize_t m = lcs_changes(c, a, b, s, sc[2 * j], sc[2 * j + 1], cf, w, out);
+        if (m < 0) goto done;
+        matched += m;
+    }
+    if (matched > straight) {
+        Py_SETREF(*changes, out);
+        out = NULL;
+        result = matched;
+    } else {
+        result = straight;
+    }
+done:
+    PyMem_Free(cc);
+    PyMem_Free(sc);
+    PyMem_Free(order);
+    PyMem_Free(to);
+    PyMem_Free(used);
+    Py_XDECREF(out);
+    return result;
+}
+
+static PyObject *align_rows(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *copy, *source, *sim, *change, *pair, *marks;
+    Config cf;
+    if (!PyArg_ParseTuple(args, "OOOO!O!ddU:align_rows", &copy, &source, &sim, &PyType_Type,
+                          &change, &PyType_Type, &pair, &cf.min_sentence, &cf.min_clause, &marks))
+        return NULL;
+    cf.change = (PyTypeObject *)change;
+    cf.pair = (PyTypeObject *)pair;
+    if (!PyType_IsSubtype(cf.change, &PyTuple_Type) || !PyType_IsSubtype(cf.pair, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "align_rows: Change and SentencePair must be tuples");
+        return NULL;
+    }
+    cf.n_marks = (int)PyUnicode_GET_LENGTH(marks);
+    if (cf.n_marks > 8) {
+        PyErr_SetString(PyExc_ValueError, "align_rows: at most 8 clause marks");
+        return NULL;
+    }
+    for (int k = 0; k < cf.n_marks; k++) cf.marks[k] = PyUnicode_READ_CHAR(marks, k);
+
+    Doc c, s;
+    Work w;
+    memset(&w, 0, sizeof(w));
+    memset(&c, 0, sizeof(c));
+    memset(&s, 0, sizeof(s));
+    Py_buffer view;
+    view.obj = NULL;
+    PyObject *pairs = NULL, *result = NULL;
+    char *reused = NULL;
+    double *row = NULL;
+    if (doc_load(copy, &c) < 0 || doc_load(source, &s) < 0) goto done;
+    if (PyObject_GetBuffer(sim, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) goto done;
+    /* float32 as rapidfuzz's cdist gives it, or float64 */
+    int single = view.format && strcmp(view.format, "f") == 0;
+    if (view.ndim != 2 || !view.format || (!single && strcmp(view.format, "d") != 0) ||
+        view.shape[0] != c.n_sents || view.shape[1] != s.n_sents) {
+        PyErr_SetString(PyExc_ValueError, "align_rows: sim must be float32 or 64, copy x source");
+        goto done;
+    }
+    Py_ssize_t n_s = s.n_sents;
+    reused = PyMem_Calloc((size_t)(n_s ? n_s : 1), 1);
+    row = PyMem_Malloc(sizeof(double) * (size_t)(n_s ? n_s : 1));
+    pairs = PyList_New(0);
+    if (!reused || !row || !pairs) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t aligned = 0, matched_total = 0;
+    for (Py_ssize_t ci = 0; ci < c.n_sents; ci++) {
+        Py_ssize_t cw = c.words[ci];
+        if (cw == 0 || n_s == 0) continue;
+        /* The two most similar source sentences; ties go to the one nearest this
+         * sentence's place in the text, then the first (as the reference sorts). */
+        for (Py_ssize_t si = 0; si < n_s; si++)
+            row[si] = single ? (double)((const float *)view.buf)[ci * n_s + si]
+                             : ((const double *)view.buf)[ci * n_s + si];
+        Py_ssize_t top[2] = {-1, -1};
+        for (Py_ssize_t si = 0; si < n_s; si++) {
+            Py_ssize_t d = si * c.n_sents - ci * n_s;
+            if (d < 0) d = -d;
+            for (int t = 0; t < 2; t++) {
+                Py_ssize_t o = top[t];
+                Py_ssize_t od = o < 0 ? 0 : o * c.n_sents - ci * n_s;
+                if (od < 0) od = -od;
+                if (o < 0 || row[si] > row[o] || (row[si] == row[o] && d < od)) {
+                    if (t == 0) top[1] = top[0];
+                    top[t] = si;
+                    break;
+                }
+            }
+        }
+        PyObject *best_changes = NULL;
+        Py_ssize_t best_si = -1, best_matched = 0;
+        double best_dice = 0.0;
+        for (int t = 0; t < 2 && top[t] >= 0; t++) {
+            Py_ssize_t si = top[t];
+            if (row[si] < cf.min_sentence / 2) break;
+            Py_ssize_t sw = s.words[si];
+            Py_ssize_t shared =
+                shared_words(PyList_GET_ITEM(c.word_bags, ci), PyList_GET_ITEM(s.word_bags, si));
+            double bound = (double)(2 * shared) / (double)(cw + sw);
+            if (bound < cf.min_sentence || (best_si >= 0 && bound <= best_dice)) continue;
+            PyObject *changes = PyList_New(0);
+            if (!changes) {
+                Py_XDECREF(best_changes);
+                goto done;
+            }
+            Py_ssize_t matched =
+                lcs_changes(&c, c.start[ci], c.end[ci], &s, s.start[si], s.end[si], &cf, &w, changes);
+            if (matched >= 0 && matched < shared) /* clauses may be swapped */
+                matched = align_clauses(&c, ci, &s, si, matched, &changes, &cf, &w);
+            if (matched < 0) {
+                Py_DECREF(changes);
+                Py_XDECREF(best_changes);
+                goto done;
+            }
+            double dice = (double)(2 * matched) / (double)(cw + sw);
+            if (dice >= cf.min_sentence && (best_si < 0 || dice > best_dice)) {
+                Py_XSETREF(best_changes, changes);
+                best_si = si;
+                best_dice = dice;
+                best_matched = matched;
+            } else {
+                Py_DECREF(changes);
+            }
+        }
+        if (best_si < 0) continue;
+        PyObject *items[5] = {PyLong_FromSsize_t(ci), PyLong_FromSsize_t(best_si),
+                              PyFloat_FromDouble(best_dice), PyLong_FromSsize_t(best_matched),
+                              PyList_AsTuple(best_changes)};
+        Py_DECREF(best_changes);
+        PyObject *p = make(cf.pair, 5, items);
+        if (!p || PyList_Append(pairs, p) < 0) {
+            Py_XDECREF(p);
+            goto done;
+        }
+        Py_DECREF(p);
+        reused[best_si] = 1;
+        aligned += cw;
+        matched_total += best_matched;
+    }
+    Py_ssize_t reused_words = 0;
+    for (Py_ssize_t si = 0; si < n_s; si++)
+        if (reused[si]) reused_words += s.words[si];
+    result = Py_BuildValue("Onnn", pairs, aligned, matched_total, reused_words);
+done:
+    if (view.obj) PyBuffer_Release(&view);
+    Py_XDECREF(pairs);
+    PyMem_Free(reused);
+    PyMem_Free(row);
+    doc_free(&c);
+    doc_free(&s);
+    work_free(&w);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"align_rows", align_rows, METH_VARARGS,
+     "align_rows(copy, source, sim, Change, SentencePair, min_sentence, min_clause, marks)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_align", "unspin.align's sentence loop in C.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__align(void) { return PyModule_Create(&module); }
