@@ -61,9 +61,13 @@ class Analysis:
             return self
         keep_s: list[tuple[int, int]] = []
         keep_c: list[tuple[int, int]] = []
+        same = self.text.isascii()  # normalisation left ASCII text as it was
         for (i, j), cspan in zip(self.sentences, self.sentence_spans, strict=True):
-            a, b = self.norm.span_to_input(*cspan)
-            covered = sum(max(0, min(b, e) - max(a, s)) for s, e in spans)
+            a, b = cspan if same else self.norm.span_to_input(*cspan)
+            covered = 0
+            for s, e in spans:
+                if e > a and s < b:
+                    covered += min(b, e) - max(a, s)
             if covered * 2 < b - a:
                 keep_s.append((i, j))
                 keep_c.append(cspan)
