@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unspin import Archive, Document, trace
-from unspin.clean import find_strays
+from unspin.clean import _ASCII_WORD, _LINE, _word_outside, find_strays
 from unspin.language import detect_language
 
 from .conftest import example_originals
@@ -130,3 +132,23 @@ def test_whole_text_hints_find_what_per_line_tests_find() -> None:
     ]
     accented = text.replace("storm damage", "storm d\u00e9mage")
     assert [(x.text, x.reason) for x in find_strays(accented, title=TITLE)] == found
+
+
+# Words that contain one another ("port" in "report", "airport"), short ones the word
+# pattern skips, and separators, so that substring hits are often not words.
+WORD_PIECES = ["port", "report", "airport", "ports", "the", "an", "rep", "Port", "PORT", "x"]
+SEPARATORS = [" ", "-", "'", "\n", "\n\n", ". ", "1", "_"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORD_PIECES + SEPARATORS), min_size=1, max_size=60))
+def test_a_word_outside_a_line_is_found_as_the_word_pattern_finds_it(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    low = text.lower()
+    lines = [(m.start(), m.end()) for m in _LINE.finditer(text)]
+    for s, e in lines:
+        others = {
+            w for s2, e2 in lines if (s2, e2) != (s, e) for w in _ASCII_WORD.findall(low[s2:e2])
+        }
+        for w in set(_ASCII_WORD.findall(low[s:e])) | {"port", "report"}:
+            assert _word_outside(low, w, s, e) == (w in others), (text, w, s, e)

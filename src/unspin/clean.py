@@ -138,23 +138,29 @@ def find_strays(text: str, title: str | None = None) -> list[Stray]:
     # of the article when it occurs in another line too.
     lines_with: Counter[str] = Counter()
     counted = False
+    low = text.lower() if text.isascii() else None
 
     def shared(i: int) -> float:
+        """The share of line ``i``'s content words that another line has too."""
         nonlocal counted
+        vocab = words_of(i)[0]
+        if not vocab:
+            return 0.0
+        if low is not None:  # on ASCII text, look for each word outside the line
+            s, e, _ = lines[i]
+            return sum(_word_outside(low, w, s, e) for w in vocab) / len(vocab)
         if not counted:
             for k in range(len(lines)):
                 lines_with.update(words_of(k)[0])
             counted = True
-        vocab = words_of(i)[0]
-        return sum(lines_with[w] > 1 for w in vocab) / len(vocab) if vocab else 0.0
+        return sum(lines_with[w] > 1 for w in vocab) / len(vocab)
 
     # On ASCII text, substring searches over the whole text find the lines that name a
     # share button or a call to action, or hold a headline's longest word (None: test
     # each line).
     share_lines: set[int] | None = None
     promo_lines: set[int] | None = None
-    if text.isascii():
-        low = text.lower()
+    if low is not None:
         line_starts = [s for s, _, _ in lines]
         head_lines = _lines_containing(heads, low, line_starts)
         share_lines = _lines_containing(_SHARE_WORDS, low, line_starts)
@@ -204,6 +210,24 @@ def _ends_with_stop(line: str) -> bool:
     """A final stop, possibly followed by closing quotes or brackets and spaces."""
     end = line.rstrip().rstrip(_END_CLOSERS)
     return end[-1:] in _END_STOPS and bool(end)
+
+
+def _word_outside(low: str, word: str, start: int, end: int) -> bool:
+    """Whether the lowercased ASCII text ``low`` holds ``word`` (ASCII letters) as a
+    whole word (a maximal run of letters, as :data:`_ASCII_WORD` finds words) outside
+    ``[start, end)``: a few substring searches instead of listing every word of the
+    text."""
+    n = len(word)
+    at = low.find(word)
+    while at >= 0:
+        if (
+            (at < start or at >= end)
+            and (at == 0 or not ("a" <= low[at - 1] <= "z"))
+            and not ("a" <= low[at + n : at + n + 1] <= "z")
+        ):
+            return True
+        at = low.find(word, at + 1)
+    return False
 
 
 def _lines_containing(hints: Iterable[str], low: str, line_starts: list[int]) -> set[int]:
