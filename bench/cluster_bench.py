@@ -321,6 +321,32 @@ def baseline_sweep(docs: Sequence[Document], thresholds: Sequence[float]) -> dic
 # -- one run in a fresh process ---------------------------------------------------------------
 
 
+FREE_STAGES = ("strays", "alignment")
+
+
+def make_free(stages: list[str]) -> None:
+    """What-if runs: make verification stages cost nothing (stray lines: none found;
+    alignment: every member matches its root word for word, no substitutions), to see
+    how far the run's time can drop by speeding up the rest. The output is wrong; the
+    time says what those stages cost in a whole run. Patched before the workers fork."""
+    import unspin.cluster.records as records
+
+    verify_module = sys.modules["unspin.cluster.verify"]
+    from unspin.align import Alignment, Encoded
+
+    for stage in stages:
+        if stage == "strays":
+            records.find_strays = lambda text, title=None: []
+        elif stage == "alignment":
+
+            def aligned(a: Encoded, b: Encoded) -> Alignment:
+                return Alignment((), a.n_words, b.n_words, a.n_words, b.n_words, a.n_words)
+
+            verify_module.align_encoded = aligned
+        else:
+            raise SystemExit(f"--free: unknown stage {stage!r} (known: {', '.join(FREE_STAGES)})")
+
+
 def run_one(path: Path, mode: str, workers: int, out: Path | None) -> dict[str, Any]:
     """Cluster (or run the baseline over) one JSONL crawl; figures as JSON."""
     t0 = time.perf_counter()
@@ -540,11 +566,19 @@ def main() -> None:
     ap.add_argument("--run-one", type=Path, help="cluster this JSONL crawl only (see --mode)")
     ap.add_argument("--mode", default="local", help="--run-one: local, ray, *-noverify, baseline")
     ap.add_argument("--out-file", type=Path, help="--run-one: write the cluster records here")
+    ap.add_argument(
+        "--free",
+        default="",
+        help="--run-one what-if: stages that cost nothing, comma-separated: "
+        + ", ".join(FREE_STAGES),
+    )
     args = ap.parse_args()
     if args.member_costs:
         print(json.dumps(member_costs(args.member_costs, 600)))
         return
     if args.run_one:
+        if args.free:
+            make_free(args.free.split(","))
         print(json.dumps(run_one(args.run_one, args.mode, args.workers, args.out_file)))
         return
     args.out.mkdir(parents=True, exist_ok=True)
