@@ -18,6 +18,9 @@ from hypothesis import strategies as st
 
 from unspin import _align, _encode, _skeleton, _tokenize
 from unspin.align import (
+    _MARKS,
+    _MIN_CLAUSE_SIM,
+    MIN_SENTENCE_MATCH,
     Change,
     Codes,
     Encoded,
@@ -25,8 +28,8 @@ from unspin.align import (
     _align_rows_py,
     _encode_py,
     align_encoded,
-    align_rows,
     encode_sentences,
+    sentence_similarities,
 )
 from unspin.fingerprint import _skeleton_hashes_py, skeleton_hashes
 from unspin.function_words import FUNCTION_WORDS
@@ -216,31 +219,28 @@ ALIGN_PIECES = [
     "the ", "a ", "of ", "said ", "talks ", "peace ", "harmony ", "track ", "Ankara ",
     "minister ", "12 ", ", ", "; ", ": ", " \u2014 ", ". ", "? ", "\n", "\n\n",
 ]  # fmt: skip
+ARGS = (Change, SentencePair, MIN_SENTENCE_MATCH, _MIN_CLAUSE_SIM, _MARKS)
 
 
 def _rows_both(copy_text: str, source_text: str) -> None:
+    """The C loop against the Python one given rapidfuzz's similarities, and the C
+    similarities against rapidfuzz's (bit for bit: ties decide)."""
     codes = Codes()
     copy, source = Encoded(analyze(copy_text), codes), Encoded(analyze(source_text), codes)
     if not copy.sents or not source.sents:
         return
-    rng = np.random.default_rng(len(copy_text) * 31 + len(source_text))
-    # The similarity matrix as align_encoded makes it (float32), and rounded so that
-    # rows tie often.
-    sim = (rng.integers(0, 5, (len(copy.sents), len(source.sents))) / 4).astype(np.float32)
-    assert align_rows(copy, source, sim) == _align_rows_py(copy, source, sim)
-    assert align_rows(copy, source, sim.astype(np.float64)) == _align_rows_py(copy, source, sim)
+    sim = sentence_similarities(copy, source)
+    assert _align.similarities(copy, source) == sim.tolist()
+    assert _align.align_rows(copy, source, *ARGS) == _align_rows_py(copy, source, sim)
 
 
 def test_the_compiled_sentence_loop_is_in_use() -> None:
     codes = Codes()
     copy = Encoded(analyze("Thunder offensive, the harmony track stalled."), codes)
     source = Encoded(analyze("The harmony track stalled, lightning offensive."), codes)
-    sim = np.ones((1, 1), dtype=np.float32)
-    pairs, aligned, matched, reused = _align.align_rows(
-        copy, source, sim, Change, SentencePair, 0.35, 0.3, ",;:\u2014"
-    )
+    pairs, aligned, matched, reused = _align.align_rows(copy, source, *ARGS)
     assert (aligned, matched, reused) == (6, 5, 6)
-    assert pairs == _align_rows_py(copy, source, sim)[0]
+    assert align_encoded(copy, source).pairs == tuple(pairs)
     assert type(pairs[0]) is SentencePair
     assert type(pairs[0].changes[0]) is Change
 
@@ -248,16 +248,8 @@ def test_the_compiled_sentence_loop_is_in_use() -> None:
 def test_example_texts_align_the_same() -> None:
     texts = _examples()
     for copy, source in zip(texts, texts[1:] + texts[:1], strict=True):
-        codes = Codes()
-        a, b = Encoded(analyze(copy), codes), Encoded(analyze(source), codes)
-        for x, y in ((a, b), (b, a), (a, a)):
-            if x.sents and y.sents:
-                sim = np.random.default_rng(1).random((len(x.sents), len(y.sents)))
-                assert align_rows(x, y, sim.astype(np.float32)) == _align_rows_py(
-                    x, y, sim.astype(np.float32)
-                )
-        # and through align_encoded, with the real similarities: a text is its own copy
-        assert align_encoded(a, a).score == 1.0
+        _rows_both(copy, source)
+        _rows_both(copy, copy)
 
 
 @settings(max_examples=300, deadline=None)
@@ -280,20 +272,6 @@ def test_long_sentences_align_the_same(words: list[str], data: st.DataObject) ->
     _rows_both("".join(copy) + ".", "".join(words) + ".")
 
 
-def test_align_rows_rejects_bad_arguments() -> None:
-    codes = Codes()
-    e = Encoded(analyze("One sentence here."), codes)
-    types = (Change, SentencePair)
-    with pytest.raises(ValueError, match="copy x source"):
-        _align.align_rows(e, e, np.ones((2, 1)), *types, 0.35, 0.3, ",")
-    with pytest.raises(ValueError, match="copy x source"):
-        _align.align_rows(e, e, np.ones((1, 1), dtype=np.int64), *types, 0.35, 0.3, ",")
-    with pytest.raises(TypeError, match="must be tuples"):
-        _align.align_rows(e, e, np.ones((1, 1)), dict, dict, 0.35, 0.3, ",")
-    with pytest.raises(AttributeError):
-        _align.align_rows(object(), e, np.ones((1, 1)), *types, 0.35, 0.3, ",")
-
-
 CLAUSE_WORDS = ["the", "a", "said", "talks", "peace", "track", "minister", "Ankara", "12"]
 
 
@@ -305,16 +283,34 @@ CLAUSE_WORDS = ["the", "a", "said", "talks", "peace", "track", "minister", "Anka
     st.data(),
 )
 def test_swapped_clauses_align_the_same(clauses: list[list[str]], data: st.DataObject) -> None:
-    # A sentence of short clauses from few words (clause similarities tie) and a copy
-    # with its clauses shuffled and some words replaced: the clause-by-clause alignment
-    # runs, and its pairing order decides.
+    # Sentences of short clauses from few words (clause similarities tie), and a copy
+    # with the clauses of each shuffled and some words replaced: the clause-by-clause
+    # alignment runs, and its pairing order decides.
     copy = data.draw(st.permutations([list(c) for c in clauses]))
     for clause in copy:
         for i in data.draw(st.lists(st.integers(0, len(clause) - 1), max_size=2)):
             clause[i] = data.draw(st.sampled_from(CLAUSE_WORDS))
     source_text = ", ".join(" ".join(c) for c in clauses) + "."
     copy_text = ", ".join(" ".join(c) for c in copy) + "."
+    _rows_both(copy_text + " " + source_text, source_text + " " + copy_text)
+
+
+def test_align_rows_rejects_bad_arguments() -> None:
+    e = Encoded(analyze("One sentence here."), Codes())
+    with pytest.raises(TypeError, match="must be tuples"):
+        _align.align_rows(e, e, dict, dict, 0.35, 0.3, ",")
+    with pytest.raises(ValueError, match="at most 8"):
+        _align.align_rows(e, e, Change, SentencePair, 0.35, 0.3, ",;:.!?-+=")
+    with pytest.raises(AttributeError):
+        _align.align_rows(object(), e, *ARGS)
+
+
+def test_equal_sentences_go_to_the_nearest() -> None:
+    # Three equal source sentences: the copy's third sentence goes to the third (all
+    # tie; the nearest wins), which the C loop only finds if it looks past two ties.
+    source = "Peace talks resumed in Ankara. " * 3
+    copy = "Harmony track stalled at noon. Markets were calm today. Peace talks resumed in Ankara."
+    _rows_both(copy, source)
     codes = Codes()
-    a, b = Encoded(analyze(copy_text), codes), Encoded(analyze(source_text), codes)
-    sim = np.ones((len(a.sents), len(b.sents)), dtype=np.float32)
-    assert align_rows(a, b, sim) == _align_rows_py(a, b, sim)
+    a = align_encoded(Encoded(analyze(copy), codes), Encoded(analyze(source), codes))
+    assert [(p.copy_sentence, p.source_sentence) for p in a.pairs] == [(2, 2)]

@@ -1,16 +1,16 @@
 /* unspin.align's sentence loop in C: which source sentence each copy sentence aligns
  * with, and the changed stretches inside each pair.
  *
- * align_rows(copy, source, sim, Change, SentencePair, min_sentence, min_clause, marks)
+ * align_rows(copy, source, Change, SentencePair, min_sentence, min_clause, marks)
  *     -> (pairs, aligned copy words, matched words, reused source words)
  *
- * copy and source are unspin.align.Encoded documents coded with one Codes; sim is the
- * copy x source sentence similarity matrix (float32 as rapidfuzz gives it, or float64;
- * C order). The result is the one
- * unspin.align._align_rows_py returns (the reference and the fallback;
+ * copy and source are unspin.align.Encoded documents coded with one Codes. The result
+ * is the one unspin.align._align_rows_py returns given the sentence similarities that
+ * align_encoded computes with rapidfuzz (the reference and the fallback;
  * tests/test_native.py holds the two together): SentencePair and Change are the named
  * tuple types to make, min_sentence and min_clause the thresholds, marks the clause
- * marks (one character each).
+ * marks (one character each). similarities(copy, source) gives the whole similarity
+ * matrix, for the tests.
  *
  * Word alignment inside a pair is a longest common subsequence. Its length comes from
  * the bit-parallel recurrence of Allison and Dix, in Hyyro's formulation; the
@@ -184,8 +184,9 @@ typedef struct {
     Py_ssize_t *start, *end; /* each sentence's token range */
     Py_ssize_t *words;       /* words and numbers per sentence */
     PyObject *word_bags;     /* borrowed list of str */
+    PyObject *bags;          /* borrowed list of str: each sentence's codes sorted */
     PyObject *tokens;        /* borrowed list of str */
-    PyObject *keep[4];       /* references held while the call runs */
+    PyObject *keep[5];       /* references held while the call runs */
 } Doc;
 
 static void doc_free(Doc *d) {
@@ -193,7 +194,7 @@ static void doc_free(Doc *d) {
     PyMem_Free(d->start);
     PyMem_Free(d->end);
     PyMem_Free(d->words);
-    for (int i = 0; i < 4; i++) Py_XDECREF(d->keep[i]);
+    for (int i = 0; i < 5; i++) Py_XDECREF(d->keep[i]);
 }
 
 static int doc_load(PyObject *enc, Doc *d) {
@@ -207,11 +208,14 @@ static int doc_load(PyObject *enc, Doc *d) {
     d->keep[2] = d->word_bags;
     PyObject *words = PyObject_GetAttrString(enc, "words");
     d->keep[3] = words;
-    if (!sents || !d->word_bags || !words) return -1;
+    d->bags = PyObject_GetAttrString(enc, "bags");
+    d->keep[4] = d->bags;
+    if (!sents || !d->word_bags || !words || !d->bags) return -1;
     PyObject *sentences = PyObject_GetAttrString(a, "sentences");
     PyObject *kinds = PyObject_GetAttrString(a, "kinds");
     d->tokens = PyObject_GetAttrString(a, "tokens");
     int ok = sentences && kinds && d->tokens && PyList_Check(sents) && PyList_Check(d->word_bags) &&
+             PyList_Check(d->bags) &&
              PyList_Check(words) && PyList_Check(sentences) && PyUnicode_Check(kinds) &&
              PyList_Check(d->tokens) && PyUnicode_IS_ASCII(kinds);
     /* Analysis keeps these alive as long as `a`, which we hold. */
@@ -226,6 +230,7 @@ static int doc_load(PyObject *enc, Doc *d) {
     d->n_tokens = PyUnicode_GET_LENGTH(kinds);
     d->n_sents = PyList_GET_SIZE(sentences);
     if (PyList_GET_SIZE(sents) != d->n_sents || PyList_GET_SIZE(d->word_bags) != d->n_sents ||
+        PyList_GET_SIZE(d->bags) != d->n_sents ||
         PyList_GET_SIZE(words) != d->n_sents || PyList_GET_SIZE(d->tokens) != d->n_tokens) {
         PyErr_SetString(PyExc_ValueError, "align_rows: inconsistent Encoded");
         return -1;
@@ -474,11 +479,210 @@ done:
     return result;
 }
 
+
+/* Sentence similarity as unspin.align computes it with rapidfuzz: the mean of the Indel
+ * normalized similarities of two sentences' codes and of their sorted codes ("bags"), in
+ * float32 as rapidfuzz's cdist returns them and numpy adds them. A bag similarity is a
+ * multiset intersection (the LCS of two sorted strings), counted for every source
+ * sentence at once from an index of the source's bags; the sentence LCS is computed only
+ * where it can change the two best (the mean is at most the bag similarity). */
+typedef struct {
+    Py_UCS4 *keys; /* open addressing: a code of the source -> its first posting */
+    int *head;
+    Py_ssize_t cap;
+    int *next, *sent, *count; /* postings: (source sentence, how many times) */
+    Py_ssize_t *acc;          /* per source sentence: codes shared with the copy sentence */
+    float *bag;               /* per source sentence: bag similarity with the copy sentence */
+    char *seen;
+} Sims;
+
+static void sims_free(Sims *x) {
+    PyMem_Free(x->keys);
+    PyMem_Free(x->head);
+    PyMem_Free(x->next);
+    PyMem_Free(x->sent);
+    PyMem_Free(x->count);
+    PyMem_Free(x->acc);
+    PyMem_Free(x->bag);
+    PyMem_Free(x->seen);
+}
+
+static float indel_f(Py_ssize_t n1, Py_ssize_t n2, Py_ssize_t lcs) {
+    Py_ssize_t total = n1 + n2;
+    double dist = total ? (double)(total - 2 * lcs) / (double)total : 0.0;
+    return (float)(1.0 - dist);
+}
+
+static Py_ssize_t sims_slot(const Sims *x, Py_UCS4 c) {
+    size_t h = ((size_t)c * 2654435761u) & (size_t)(x->cap - 1);
+    while (x->head[h] != -2 && x->keys[h] != c) h = (h + 1) & (size_t)(x->cap - 1);
+    return (Py_ssize_t)h;
+}
+
+/* Index the source's bags. */
+static int sims_load(Sims *x, const Doc *s) {
+    memset(x, 0, sizeof(*x));
+    Py_ssize_t n = 0;
+    for (Py_ssize_t k = 0; k < s->n_sents; k++) n += PyUnicode_GET_LENGTH(PyList_GET_ITEM(s->bags, k));
+    x->cap = 16;
+    while (x->cap < 2 * n) x->cap *= 2;
+    Py_ssize_t ns = s->n_sents ? s->n_sents : 1;
+    x->keys = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)x->cap);
+    x->head = PyMem_Malloc(sizeof(int) * (size_t)x->cap);
+    x->next = PyMem_Malloc(sizeof(int) * (size_t)(n ? n : 1));
+    x->sent = PyMem_Malloc(sizeof(int) * (size_t)(n ? n : 1));
+    x->count = PyMem_Malloc(sizeof(int) * (size_t)(n ? n : 1));
+    x->acc = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)ns);
+    x->bag = PyMem_Malloc(sizeof(float) * (size_t)ns);
+    x->seen = PyMem_Malloc((size_t)ns);
+    if (!x->keys || !x->head || !x->next || !x->sent || !x->count || !x->acc || !x->bag ||
+        !x->seen) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < x->cap; i++) x->head[i] = -2; /* -2: empty slot */
+    int posts = 0;
+    for (Py_ssize_t k = 0; k < s->n_sents; k++) {
+        PyObject *bag = PyList_GET_ITEM(s->bags, k);
+        int kind = PyUnicode_KIND(bag);
+        const void *data = PyUnicode_DATA(bag);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(bag);
+        for (Py_ssize_t i = 0; i < len;) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            Py_ssize_t j = i + 1;
+            while (j < len && PyUnicode_READ(kind, data, j) == c) j++;
+            Py_ssize_t h = sims_slot(x, c);
+            if (x->head[h] == -2) {
+                x->keys[h] = c;
+                x->head[h] = -1;
+            }
+            x->sent[posts] = (int)k;
+            x->count[posts] = (int)(j - i);
+            x->next[posts] = x->head[h];
+            x->head[h] = posts++;
+            i = j;
+        }
+    }
+    return 0;
+}
+
+/* Bag similarities of copy sentence ci with every source sentence, into x->bag. */
+static void sims_bags(Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s) {
+    for (Py_ssize_t k = 0; k < s->n_sents; k++) x->acc[k] = 0;
+    PyObject *bag = PyList_GET_ITEM(c->bags, ci);
+    int kind = PyUnicode_KIND(bag);
+    const void *data = PyUnicode_DATA(bag);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(bag);
+    for (Py_ssize_t i = 0; i < len;) {
+        Py_UCS4 code = PyUnicode_READ(kind, data, i);
+        Py_ssize_t j = i + 1;
+        while (j < len && PyUnicode_READ(kind, data, j) == code) j++;
+        Py_ssize_t h = sims_slot(x, code);
+        for (int p = x->head[h]; p >= 0; p = x->next[p])
+            x->acc[x->sent[p]] += (j - i) < x->count[p] ? (j - i) : x->count[p];
+        i = j;
+    }
+    for (Py_ssize_t k = 0; k < s->n_sents; k++)
+        x->bag[k] = indel_f(len, PyUnicode_GET_LENGTH(PyList_GET_ITEM(s->bags, k)), x->acc[k]);
+}
+
+/* The sentence similarity of copy sentence ci and source sentence si. */
+static int sim_at(const Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s, Py_ssize_t si,
+                  Work *w, float *out) {
+    Py_ssize_t n1 = c->end[ci] - c->start[ci], n2 = s->end[si] - s->start[si];
+    Py_ssize_t lcs = lcs_rows(c->codes + c->start[ci], n1, s->codes + s->start[si], n2, 0, w);
+    if (lcs < 0) return -1;
+    float a = indel_f(n1, n2, lcs);
+    *out = (a + x->bag[si]) / 2.0f;
+    return 0;
+}
+
+/* Whether source sentence a ranks before b for copy sentence ci: more similar, then
+ * nearer the copy sentence's place in the text, then first. */
+static int ranks_before(float sa, Py_ssize_t a, float sb, Py_ssize_t b, Py_ssize_t ci,
+                        Py_ssize_t n_c, Py_ssize_t n_s) {
+    if (sa != sb) return sa > sb;
+    Py_ssize_t da = a * n_c - ci * n_s, db = b * n_c - ci * n_s;
+    if (da < 0) da = -da;
+    if (db < 0) db = -db;
+    if (da != db) return da < db;
+    return a < b;
+}
+
+/* The two best source sentences for copy sentence ci (-1: none) and their similarities. */
+static int best_two(Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s, Work *w,
+                    Py_ssize_t top[2], float top_sim[2]) {
+    Py_ssize_t n_s = s->n_sents;
+    top[0] = top[1] = -1;
+    top_sim[0] = top_sim[1] = 0.0f;
+    sims_bags(x, c, ci, s);
+    memset(x->seen, 0, (size_t)n_s);
+    for (;;) {
+        /* the most bag-similar source sentence not looked at yet */
+        Py_ssize_t next = -1;
+        for (Py_ssize_t k = 0; k < n_s; k++)
+            if (!x->seen[k] && (next < 0 || x->bag[k] > x->bag[next])) next = k;
+        if (next < 0 || (top[1] >= 0 && x->bag[next] < top_sim[1])) break;
+        x->seen[next] = 1;
+        float v;
+        if (sim_at(x, c, ci, s, next, w, &v) < 0) return -1;
+        if (top[0] < 0 || ranks_before(v, next, top_sim[0], top[0], ci, c->n_sents, n_s)) {
+            top[1] = top[0];
+            top_sim[1] = top_sim[0];
+            top[0] = next;
+            top_sim[0] = v;
+        } else if (top[1] < 0 || ranks_before(v, next, top_sim[1], top[1], ci, c->n_sents, n_s)) {
+            top[1] = next;
+            top_sim[1] = v;
+        }
+    }
+    return 0;
+}
+
+/* similarities(copy, source) -> the whole copy x source matrix as a list of rows (for
+ * tests: unspin.align computes it with rapidfuzz and numpy). */
+static PyObject *similarities(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *copy, *source, *out = NULL;
+    if (!PyArg_ParseTuple(args, "OO:similarities", &copy, &source)) return NULL;
+    Doc c, s;
+    Sims x;
+    Work w;
+    memset(&w, 0, sizeof(w));
+    memset(&x, 0, sizeof(x));
+    if (doc_load(copy, &c) < 0 || doc_load(source, &s) < 0 || sims_load(&x, &s) < 0) goto done;
+    out = PyList_New(c.n_sents);
+    if (!out) goto done;
+    for (Py_ssize_t ci = 0; ci < c.n_sents; ci++) {
+        PyObject *row = PyList_New(s.n_sents);
+        if (!row) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, ci, row);
+        sims_bags(&x, &c, ci, &s);
+        for (Py_ssize_t si = 0; si < s.n_sents; si++) {
+            float v;
+            PyObject *f;
+            if (sim_at(&x, &c, ci, &s, si, &w, &v) < 0 || !(f = PyFloat_FromDouble(v))) {
+                Py_CLEAR(out);
+                goto done;
+            }
+            PyList_SET_ITEM(row, si, f);
+        }
+    }
+done:
+    doc_free(&c);
+    doc_free(&s);
+    sims_free(&x);
+    work_free(&w);
+    return out;
+}
+
 static PyObject *align_rows(PyObject *Py_UNUSED(self), PyObject *args) {
-    PyObject *copy, *source, *sim, *change, *pair, *marks;
+    PyObject *copy, *source, *change, *pair, *marks;
     Config cf;
-    if (!PyArg_ParseTuple(args, "OOOO!O!ddU:align_rows", &copy, &source, &sim, &PyType_Type,
-                          &change, &PyType_Type, &pair, &cf.min_sentence, &cf.min_clause, &marks))
+    if (!PyArg_ParseTuple(args, "OOO!O!ddU:align_rows", &copy, &source, &PyType_Type, &change,
+                          &PyType_Type, &pair, &cf.min_sentence, &cf.min_clause, &marks))
         return NULL;
     cf.change = (PyTypeObject *)change;
     cf.pair = (PyTypeObject *)pair;
@@ -495,28 +699,18 @@ static PyObject *align_rows(PyObject *Py_UNUSED(self), PyObject *args) {
 
     Doc c, s;
     Work w;
+    Sims x;
     memset(&w, 0, sizeof(w));
     memset(&c, 0, sizeof(c));
     memset(&s, 0, sizeof(s));
-    Py_buffer view;
-    view.obj = NULL;
+    memset(&x, 0, sizeof(x));
     PyObject *pairs = NULL, *result = NULL;
     char *reused = NULL;
-    double *row = NULL;
-    if (doc_load(copy, &c) < 0 || doc_load(source, &s) < 0) goto done;
-    if (PyObject_GetBuffer(sim, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) goto done;
-    /* float32 as rapidfuzz's cdist gives it, or float64 */
-    int single = view.format && strcmp(view.format, "f") == 0;
-    if (view.ndim != 2 || !view.format || (!single && strcmp(view.format, "d") != 0) ||
-        view.shape[0] != c.n_sents || view.shape[1] != s.n_sents) {
-        PyErr_SetString(PyExc_ValueError, "align_rows: sim must be float32 or 64, copy x source");
-        goto done;
-    }
+    if (doc_load(copy, &c) < 0 || doc_load(source, &s) < 0 || sims_load(&x, &s) < 0) goto done;
     Py_ssize_t n_s = s.n_sents;
     reused = PyMem_Calloc((size_t)(n_s ? n_s : 1), 1);
-    row = PyMem_Malloc(sizeof(double) * (size_t)(n_s ? n_s : 1));
     pairs = PyList_New(0);
-    if (!reused || !row || !pairs) {
+    if (!reused || !pairs) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto done;
     }
@@ -526,30 +720,15 @@ static PyObject *align_rows(PyObject *Py_UNUSED(self), PyObject *args) {
         if (cw == 0 || n_s == 0) continue;
         /* The two most similar source sentences; ties go to the one nearest this
          * sentence's place in the text, then the first (as the reference sorts). */
-        for (Py_ssize_t si = 0; si < n_s; si++)
-            row[si] = single ? (double)((const float *)view.buf)[ci * n_s + si]
-                             : ((const double *)view.buf)[ci * n_s + si];
-        Py_ssize_t top[2] = {-1, -1};
-        for (Py_ssize_t si = 0; si < n_s; si++) {
-            Py_ssize_t d = si * c.n_sents - ci * n_s;
-            if (d < 0) d = -d;
-            for (int t = 0; t < 2; t++) {
-                Py_ssize_t o = top[t];
-                Py_ssize_t od = o < 0 ? 0 : o * c.n_sents - ci * n_s;
-                if (od < 0) od = -od;
-                if (o < 0 || row[si] > row[o] || (row[si] == row[o] && d < od)) {
-                    if (t == 0) top[1] = top[0];
-                    top[t] = si;
-                    break;
-                }
-            }
-        }
+        Py_ssize_t top[2];
+        float top_sim[2];
+        if (best_two(&x, &c, ci, &s, &w, top, top_sim) < 0) goto done;
         PyObject *best_changes = NULL;
         Py_ssize_t best_si = -1, best_matched = 0;
         double best_dice = 0.0;
         for (int t = 0; t < 2 && top[t] >= 0; t++) {
             Py_ssize_t si = top[t];
-            if (row[si] < cf.min_sentence / 2) break;
+            if ((double)top_sim[t] < cf.min_sentence / 2) break;
             Py_ssize_t sw = s.words[si];
             Py_ssize_t shared =
                 shared_words(PyList_GET_ITEM(c.word_bags, ci), PyList_GET_ITEM(s.word_bags, si));
@@ -599,19 +778,20 @@ static PyObject *align_rows(PyObject *Py_UNUSED(self), PyObject *args) {
         if (reused[si]) reused_words += s.words[si];
     result = Py_BuildValue("Onnn", pairs, aligned, matched_total, reused_words);
 done:
-    if (view.obj) PyBuffer_Release(&view);
     Py_XDECREF(pairs);
     PyMem_Free(reused);
-    PyMem_Free(row);
     doc_free(&c);
     doc_free(&s);
+    sims_free(&x);
     work_free(&w);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"align_rows", align_rows, METH_VARARGS,
-     "align_rows(copy, source, sim, Change, SentencePair, min_sentence, min_clause, marks)"},
+     "align_rows(copy, source, Change, SentencePair, min_sentence, min_clause, marks)"},
+    {"similarities", similarities, METH_VARARGS,
+     "similarities(copy, source) -> rows of copy x source sentence similarities"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -220,6 +220,16 @@ def _align_pair(
     return best
 
 
+def sentence_similarities(copy: Encoded, source: Encoded) -> np.ndarray:
+    """Copy x source sentence similarity (float32): the mean of the Indel similarities of
+    the sentences (order-aware) and of their sorted tokens (order-free, so that a
+    sentence with its clauses swapped still finds its source)."""
+    lcs = process.cdist(copy.sents, source.sents, scorer=Indel.normalized_similarity)
+    bag = process.cdist(copy.bags, source.bags, scorer=Indel.normalized_similarity)
+    sim: np.ndarray = (lcs + bag) / 2
+    return sim
+
+
 Rows = tuple[list[SentencePair], int, int, int]
 
 
@@ -231,7 +241,8 @@ def _align_rows_py(
     """The sentence pairs of :func:`align_encoded` given ``sim``, the copy x source
     sentence similarity matrix; with the copy words in aligned sentences, the words
     matched, and the words of the source sentences reused. The reference for
-    ``unspin._align.align_rows``."""
+    ``unspin._align.align_rows``, which computes the similarities it needs itself (the
+    same values: at most the sorted-token similarity, it skips the rest)."""
     c, s = copy.a, source.a
     # The two most similar source sentences of every copy sentence. Ties (a sentence
     # repeated with other words, "I did my bit. I played my part.") go to the sentence
@@ -278,16 +289,6 @@ _ALIGN_ROWS = compiled("_align", "align_rows")
 _MARKS = "".join(sorted(_CLAUSE_MARKS))
 
 
-def align_rows(copy: Encoded, source: Encoded, sim: np.ndarray) -> Rows:
-    """:func:`_align_rows_py` in C when it was built (the same pairs, ~5x faster)."""
-    if _ALIGN_ROWS is None:
-        return _align_rows_py(copy, source, sim)
-    rows: Rows = _ALIGN_ROWS(
-        copy, source, sim, Change, SentencePair, MIN_SENTENCE_MATCH, _MIN_CLAUSE_SIM, _MARKS
-    )
-    return rows
-
-
 def align(copy: Analysis, source: Analysis) -> Alignment:
     """Align ``copy`` with ``source``; sentences may be reordered, dropped or added."""
     codes = Codes()
@@ -306,9 +307,13 @@ def align_encoded(copy: Encoded, source: Encoded) -> Alignment:
     c, s = copy.a, source.a
     if not c.sentences or not s.sentences:
         return Alignment((), copy.n_words, source.n_words, 0, 0, 0)
-    lcs = process.cdist(copy.sents, source.sents, scorer=Indel.normalized_similarity)
-    bag = process.cdist(copy.bags, source.bags, scorer=Indel.normalized_similarity)
-    pairs, aligned_copy, matched_total, reused = align_rows(copy, source, (lcs + bag) / 2)
+    if _ALIGN_ROWS is not None:  # the C loop, which computes only the similarities it needs
+        rows: Rows = _ALIGN_ROWS(
+            copy, source, Change, SentencePair, MIN_SENTENCE_MATCH, _MIN_CLAUSE_SIM, _MARKS
+        )
+    else:
+        rows = _align_rows_py(copy, source, sentence_similarities(copy, source))
+    pairs, aligned_copy, matched_total, reused = rows
     return Alignment(
         pairs=tuple(pairs),
         copy_words=copy.n_words,
