@@ -30,7 +30,7 @@ from unspin.cluster import (
     write_result,
 )
 
-from .conftest import EXAMPLES, example_text
+from .conftest import EXAMPLES, example_originals, example_text
 
 # A tiny spinner: each site has its own synonym for each word of this table, and each
 # copy keeps every `keep`-th occurrence, so copies of one article differ from one another.
@@ -563,3 +563,23 @@ def test_skeleton_keeps_what_spinners_leave() -> None:
     ]
     spun = "The board gathered in Paris on 3 May.\nBoard people stated the Paris discussions broke."
     assert skeleton(spun) == skeleton(text)
+
+
+def test_plainness_by_code_is_plainness_by_word() -> None:
+    # The per-component table of Zipf values, gathered by code, gives each document the
+    # mean _plainness computes word by word, to the last bit (a made-up scale: each
+    # word's value from its letters).
+    from unspin.align import Codes, Encoded
+    from unspin.cluster.records import CandidateDoc
+    from unspin.cluster.verify import _plainness, _plainness_all
+
+    def scale(word: str) -> float:
+        return sum(map(ord, word)) % 97 / 13.0
+
+    texts = [d.text for d in example_originals()]
+    texts += ["", "12 , 3 .", "Über die Brücke, sagte er.\n\nThe end"]
+    codes = Codes()
+    analyses = [CandidateDoc(k, str(k), t).analysis() for k, t in enumerate(texts)]
+    encoded = [Encoded(a, codes) for a in analyses]
+    assert _plainness_all(encoded, codes, scale) == [_plainness(a, scale) for a in analyses]
+    assert len(set(_plainness_all(encoded, codes, scale))) > 3

@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, compress
 from typing import Any
 
-from unspin.align import Alignment, Codes, Encoded, align_encoded
+import numpy as np
+
+from unspin.align import _BASE, Alignment, Codes, Encoded, align_encoded
 from unspin.cluster.candidates import UnionFind
 from unspin.cluster.options import ClusterOptions
 from unspin.cluster.records import CandidateDoc, Cluster, archive_at, member_of, parse_date
@@ -79,6 +81,44 @@ def _plainness(a: Analysis, zipf: Callable[[str], float]) -> float:
     return sum(map(zipf, words)) / len(words) if words else 0.0
 
 
+def _plainness_all(
+    en: Sequence[Encoded], codes: Codes, zipf: Callable[[str], float]
+) -> list[float]:
+    """:func:`_plainness` of each of ``en`` (coded with ``codes``), the same numbers: the
+    Zipf value of each word is looked up once per component, by its code, and each
+    document's words gathered by their codes (a Python lookup per word cost 0.08 ms per
+    document)."""
+    tokens = list(codes.ids)  # by code: a token's code is its place in the table
+    memo = _memo(zipf)
+    values = list(map(memo.get, tokens))
+    for k, v in enumerate(values):
+        if v is None:
+            if len(memo) >= 1 << 18:
+                memo.clear()
+            values[k] = memo[tokens[k]] = zipf(tokens[k])
+    table = np.array(values)
+    out = []
+    for e in en:
+        a = e.a
+        coded = "".join(e.sents).encode("utf-32-le", "surrogatepass")
+        kinds = "".join([a.kinds[i:j] for i, j in a.sentences]).encode("ascii")
+        idx = np.frombuffer(coded, dtype=np.uint32) - _BASE
+        values = table[idx[np.frombuffer(kinds, dtype=np.uint8) == _WORD_BYTE]].tolist()
+        # Summed in order, as _plainness sums: the same float.
+        out.append(sum(values) / len(values) if values else 0.0)
+    return out
+
+
+_WORD_BYTE = ord(WORD)
+
+
+@functools.lru_cache(maxsize=4)
+def _memo(zipf: Callable[[str], float]) -> dict[str, float]:
+    """Zipf values already looked up with ``zipf`` (a dict is cheaper to ask than its
+    own cache, a component's whole vocabulary at a time)."""
+    return {}
+
+
 def _too_big(a: Analysis, b: Analysis) -> bool:
     return len(a.sentences) * len(b.sentences) > _MAX_ALIGN_CELLS
 
@@ -125,7 +165,7 @@ def verify_component(
     def plainness_of(zipf: Callable[[str], float]) -> Callable[[int], float]:
         def plain(i: int) -> float:
             if not plains:
-                plains.extend(_plainness(a, zipf) for a in an)
+                plains.extend(_plainness_all(en, codes, zipf))
             return -plains[i]
 
         return plain
