@@ -583,3 +583,46 @@ def test_plainness_by_code_is_plainness_by_word() -> None:
     encoded = [Encoded(a, codes) for a in analyses]
     assert _plainness_all(encoded, codes, scale) == [_plainness(a, scale) for a in analyses]
     assert len(set(_plainness_all(encoded, codes, scale))) > 3
+
+
+TEXTS = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ['"quoted"', "back\\slash", "tab\tnew\nline\r", "\x00\x1f\x7f", "Zoë — “Kyiv”", ""]
+)
+SCORES = (
+    st.none()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([0.0, -0.0, 1.0, 0.1234, 1e-7, 1e22])
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            TEXTS, st.none() | TEXTS, st.none() | TEXTS, SCORES,
+            st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), TEXTS, TEXTS)),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from(["date", "frequency", "coverage", "first"]),
+    st.booleans(),
+)  # fmt: skip
+def test_records_are_written_as_json_dumps_writes_them(
+    members: list[tuple[str, str | None, str | None, float | None, list[Any]]],
+    root_by: str,
+    verified: bool,
+) -> None:
+    from unspin.cluster.records import Cluster, Member
+
+    cluster = Cluster(
+        tuple(
+            Member(i, k, url, site, url, score, score, None, tuple(subs))
+            for k, (i, url, site, score, subs) in enumerate(members)
+        ),
+        root_by,
+        verified=verified,
+    )
+    record = cluster.to_dict(0)
+    del record["cluster"]
+    assert cluster.to_json() == json.dumps(record, ensure_ascii=False)

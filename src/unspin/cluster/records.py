@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _str  # json's string encoder (ensure_ascii=False)
 from operator import itemgetter
 from typing import Any
 
@@ -61,6 +64,21 @@ class Member:
             ],
         }
 
+    def to_json(self) -> str:
+        """``json.dumps(self.to_dict(), ensure_ascii=False)``, written directly: a crawl's
+        records list every substitution of every member, and building the dicts to
+        encode them cost as much as encoding."""
+        subs = ", ".join(
+            f'{{"start": {s}, "end": {e}, "text": {_str(t)}, "original": {_str(o)}}}'
+            for s, e, t, o in self.substitutions
+        )
+        return (
+            f'{{"id": {_str(self.id)}, "url": {_value(self.url)}, "site": {_value(self.site)}, '
+            f'"date": {_value(self.date)}, "score": {_value(self.score)}, '
+            f'"coverage": {_value(self.coverage)}, "reused": {_value(self.reused)}, '
+            f'"substitutions": [{subs}]}}'
+        )
+
 
 @dataclass(frozen=True)
 class Cluster:
@@ -93,6 +111,37 @@ class Cluster:
         if self.sources is not None:
             d["sources"] = [asdict(s) for s in self.sources]
         return d
+
+    def to_json(self) -> str:
+        """The record without its number: ``json.dumps`` of :meth:`to_dict` without
+        ``cluster`` (``ensure_ascii=False``), written directly (see :meth:`Member.to_json`)."""
+        root = self.root
+        members = ", ".join(_str(m.id) for m in self.members)
+        sites = ", ".join(map(_str, sorted({m.site for m in self.members if m.site})))
+        variants = ", ".join(m.to_json() for m in self.members[1:])
+        sources = (
+            ""
+            if self.sources is None
+            else ', "sources": ' + json.dumps([asdict(s) for s in self.sources], ensure_ascii=False)
+        )
+        return (
+            f'{{"size": {len(self.members)}, "root": {_str(root.id)}, "members": [{members}], '
+            f'"root_by": {_str(self.root_by)}, "verified": {_value(self.verified)}, '
+            f'"root_url": {_value(root.url)}, "root_site": {_value(root.site)}, '
+            f'"root_date": {_value(root.date)}, "sites": [{sites}], '
+            f'"variants": [{variants}]{sources}}}'
+        )
+
+
+def _value(v: str | float | bool | None) -> str:
+    """One JSON value as ``json.dumps(v, ensure_ascii=False)`` writes it."""
+    if v is None:
+        return "null"
+    if isinstance(v, str):
+        return _str(v)
+    if type(v) is float and math.isfinite(v):
+        return float.__repr__(v)
+    return json.dumps(v)
 
 
 def parse_date(value: str | None) -> datetime | None:

@@ -130,12 +130,15 @@ class EncodedCluster:
 
     @staticmethod
     def of(cluster: Cluster) -> EncodedCluster:
-        record = cluster.to_dict(0)
-        del record["cluster"]  # numbered when read back
-        light = {k: record.get(k) for k in ("size", "root_site", "sites")}
-        light["variants"] = [{"site": v.get("site")} for v in record["variants"]]
-        data = json.dumps(record, ensure_ascii=False).encode()
-        return EncodedCluster(cluster.root.key, str(record["root"]), data, light)
+        members = cluster.members
+        light: dict[str, Any] = {
+            "size": len(members),
+            "root_site": cluster.root.site,
+            "sites": sorted({m.site for m in members if m.site}),
+            "variants": [{"site": m.site} for m in members[1:]],
+        }
+        data = cluster.to_json().encode()  # numbered when read back
+        return EncodedCluster(cluster.root.key, cluster.root.id, data, light)
 
 
 def write_result(result: ClusterResult, out: str, sites: str | None = None) -> int:
