@@ -519,6 +519,14 @@ static Py_ssize_t sims_slot(const Sims *x, Py_UCS4 c) {
     return (Py_ssize_t)h;
 }
 
+/* Where the run of equal codes that starts at i ends in a sorted bag. */
+static Py_ssize_t run_end(int kind, const void *data, Py_ssize_t len, Py_ssize_t i) {
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    Py_ssize_t j = i + 1;
+    while (j < len && PyUnicode_READ(kind, data, j) == c) j++;
+    return j;
+}
+
 /* Index the source's bags. */
 static int sims_load(Sims *x, const Doc *s) {
     memset(x, 0, sizeof(*x));
@@ -547,10 +555,9 @@ static int sims_load(Sims *x, const Doc *s) {
         int kind = PyUnicode_KIND(bag);
         const void *data = PyUnicode_DATA(bag);
         Py_ssize_t len = PyUnicode_GET_LENGTH(bag);
-        for (Py_ssize_t i = 0; i < len;) {
+        for (Py_ssize_t i = 0, j; i < len; i = j) {
             Py_UCS4 c = PyUnicode_READ(kind, data, i);
-            Py_ssize_t j = i + 1;
-            while (j < len && PyUnicode_READ(kind, data, j) == c) j++;
+            j = run_end(kind, data, len, i);
             Py_ssize_t h = sims_slot(x, c);
             if (x->head[h] == -2) {
                 x->keys[h] = c;
@@ -560,7 +567,6 @@ static int sims_load(Sims *x, const Doc *s) {
             x->count[posts] = (int)(j - i);
             x->next[posts] = x->head[h];
             x->head[h] = posts++;
-            i = j;
         }
     }
     return 0;
@@ -573,14 +579,11 @@ static void sims_bags(Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s) {
     int kind = PyUnicode_KIND(bag);
     const void *data = PyUnicode_DATA(bag);
     Py_ssize_t len = PyUnicode_GET_LENGTH(bag);
-    for (Py_ssize_t i = 0; i < len;) {
-        Py_UCS4 code = PyUnicode_READ(kind, data, i);
-        Py_ssize_t j = i + 1;
-        while (j < len && PyUnicode_READ(kind, data, j) == code) j++;
-        Py_ssize_t h = sims_slot(x, code);
+    for (Py_ssize_t i = 0, j; i < len; i = j) {
+        j = run_end(kind, data, len, i);
+        Py_ssize_t h = sims_slot(x, PyUnicode_READ(kind, data, i));
         for (int p = x->head[h]; p >= 0; p = x->next[p])
             x->acc[x->sent[p]] += (j - i) < x->count[p] ? (j - i) : x->count[p];
-        i = j;
     }
     for (Py_ssize_t k = 0; k < s->n_sents; k++)
         x->bag[k] = indel_f(len, PyUnicode_GET_LENGTH(PyList_GET_ITEM(s->bags, k)), x->acc[k]);
