@@ -531,7 +531,7 @@ def member_costs(path: Path, clusters: int) -> dict[str, float]:
         alns = [align_encoded(en[m], en[0]) for m in range(1, len(en))]
         t4 = time.perf_counter()
         members = [member_of(cds[m], an[m], cds[0], an[0], alns[m - 1]) for m in range(1, len(en))]
-        json.dumps([m.to_dict() for m in members], ensure_ascii=False)
+        [m.to_json() for m in members]  # as EncodedCluster.of writes them
         t5 = time.perf_counter()
         for k, dt in zip(cost, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
             cost[k] += dt
