@@ -77,13 +77,16 @@ static Py_ssize_t lcs_rows(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py
         return -1;
     int *slots = w->slots;
     for (Py_ssize_t i = 0; i < cap; i++) slots[i] = -1;
-    if (grow((void **)&w->masks, &w->masks_cap, n1 * words, sizeof(uint64_t)) < 0) return -1;
     Py_ssize_t distinct = 0;
     for (Py_ssize_t k = 0; k < n1; k++) {
         Py_UCS4 c = a[k];
         size_t h = ((size_t)c * 2654435761u) & (size_t)(cap - 1);
         while (slots[h] >= 0 && w->keys[h] != c) h = (h + 1) & (size_t)(cap - 1);
         if (slots[h] < 0) {
+            /* a mask per distinct character (not per position: long sentences) */
+            if (grow((void **)&w->masks, &w->masks_cap, (distinct + 1) * words,
+                     sizeof(uint64_t)) < 0)
+                return -1;
             slots[h] = (int)distinct;
             w->keys[h] = c;
             memset(w->masks + distinct * words, 0, (size_t)words * sizeof(uint64_t));
@@ -352,7 +355,8 @@ static Py_ssize_t lcs_changes(const Doc *c, Py_ssize_t c0, Py_ssize_t c1, const 
     return matched;
 }
 
-/* Clause ranges of tokens [lo, hi): cut at the clause marks. Returns how many, or -1. */
+/* Clause ranges of tokens [lo, hi) into out (start, end pairs): cut at the clause marks.
+ * Returns how many. */
 static Py_ssize_t clauses(const Doc *d, Py_ssize_t lo, Py_ssize_t hi, const Config *cf,
                           Py_ssize_t *out) {
     Py_ssize_t n = 0, start = lo;
