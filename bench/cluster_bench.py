@@ -40,7 +40,10 @@ Run: `make bench-cluster` or
 Before/after comparisons of one runner: `--write-crawl crawl.jsonl` writes the crawl and
 stops; `--run-one crawl.jsonl --mode local|local-noverify|ray|ray-noverify|baseline
 [--out-file records.jsonl]` clusters it in this process and prints the figures as JSON
-(run it with `PYTHONPATH=<other checkout>/src` for the other side).
+(run it with `PYTHONPATH=<other checkout>/src` for the other side); with `--free
+strays,alignment` those verification stages cost nothing (a what-if: wrong output, telling
+time). `--member-costs crawl.jsonl` prints the milliseconds per verified member, stage by
+stage.
 """
 
 from __future__ import annotations
