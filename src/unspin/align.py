@@ -5,9 +5,9 @@ have their clauses swapped. Each copy sentence is paired with the source sentenc
 resembles most; within a pair, tokens are aligned by longest common subsequence
 (rapidfuzz's Indel editops, or the C module's own LCS, which makes the same choices)
 and, where both sentences have several clauses that match out of order, clause by
-clause. Every stretch of copy words that differs from the
-source inside an aligned pair is a change: usually a substitution, sometimes an
-insertion.
+clause. Every stretch of copy words that differs from the source inside an aligned pair
+is a change: usually a substitution, sometimes an insertion. ``unspin._align`` runs the
+loop over sentences in C when it was built; the Python here is its reference.
 """
 
 from __future__ import annotations
