@@ -57,6 +57,29 @@ def test_jsonl_malformed_line_is_reported_with_its_number(tmp_path: Path) -> Non
     assert "'text'" in problems[1].message
 
 
+def test_jsonl_lone_surrogates_are_reported(tmp_path: Path) -> None:
+    # JSON can escape half of a surrogate pair; such a string is not Unicode text and no
+    # UTF-8 output can hold it, so the record is reported. A whole pair is one character.
+    p = tmp_path / "docs.jsonl"
+    lines = [
+        '{"id": "a", "text": "Alpha \\ud83d\\ude00 text."}',
+        '{"id": "b", "text": "Beta \\ud83d text."}',
+        '{"id": "c\\udc00", "text": "Gamma text."}',
+        '{"id": "d", "text": "Delta text.", "url": "https://x.example/\\ud800"}',
+        '{"id": "e", "text": "Epsilon text.", "title": "T\\udfff"}',
+        '{"id": "f", "text": "Zeta text."}',
+    ]
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = _read(p)
+    docs = [i for i in items if isinstance(i, Document)]
+    problems = [i for i in items if isinstance(i, ReadProblem)]
+    assert [d.id for d in docs] == ["a", "f"]
+    assert docs[0].text == "Alpha \U0001f600 text."
+    assert [pr.origin for pr in problems] == [f"{p}:{n}" for n in (2, 3, 4, 5)]
+    assert [pr.message.split(" holds")[0] for pr in problems] == ["text", "id", "url", "title"]
+    assert "unpaired surrogate at character 5" in problems[0].message
+
+
 def test_jsonl_custom_fields_and_gzip(tmp_path: Path) -> None:
     p = tmp_path / "docs.jsonl.gz"
     with gzip.open(p, "wt", encoding="utf-8") as f:

@@ -103,9 +103,26 @@ def text_problem(text: str) -> str | None:
     """Why ``text`` cannot be a document, or None."""
     if not text.strip():
         return "empty document"
+    surrogate = surrogate_problem(text, "text")
+    if surrogate:
+        return surrogate
     if not any(ch.isalnum() for ch in text[:100_000]):
         return "no words in document"
     return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogate_problem(value: str, what: str) -> str | None:
+    """Why ``value`` is not Unicode text, or None: a JSON string can escape a lone half of
+    a surrogate pair ("\\ud83d"), which no UTF-8 output can hold."""
+    if value.isascii():  # O(1): most texts stop here
+        return None
+    m = _SURROGATE.search(value)
+    if m is None:
+        return None
+    return f"{what} holds an unpaired surrogate at character {m.start()} (not Unicode text)"
 
 
 def detect_format(name: str) -> Format:
@@ -642,15 +659,19 @@ def _jsonl_records(
         raw_id = rec.get(opts.id_field)
         doc_id = str(raw_id) if raw_id not in (None, "") else where
         meta = {k: v for k, v in rec.items() if k not in (opts.text_field, opts.id_field)}
-        yield Document(
-            id=doc_id,
-            text=text,
-            title=_str_or_none(meta.pop("title", None)),
-            url=_str_or_none(meta.pop("url", None)),
-            date=_str_or_none(meta.pop("date", None)),
-            origin=where,
-            meta=meta,
+        fields = {k: _str_or_none(meta.pop(k, None)) for k in ("title", "url", "date")}
+        problem = next(
+            (
+                p
+                for name, value in (("id", doc_id), *fields.items())
+                if value is not None and (p := surrogate_problem(value, name))
+            ),
+            None,
         )
+        if problem:
+            yield ReadProblem(where, problem)
+            continue
+        yield Document(id=doc_id, text=text, origin=where, meta=meta, **fields)
 
 
 @dataclass(frozen=True)

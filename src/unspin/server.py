@@ -58,7 +58,14 @@ from unspin import __version__
 from unspin.archive import Archive
 from unspin.document import Document
 from unspin.errors import UnspinError
-from unspin.readers import ReadOptions, ReadProblem, header_charset, read_inputs, text_problem
+from unspin.readers import (
+    ReadOptions,
+    ReadProblem,
+    header_charset,
+    read_inputs,
+    surrogate_problem,
+    text_problem,
+)
 from unspin.trace import trace
 
 log = logging.getLogger("unspin.server")
@@ -507,14 +514,9 @@ _DOCUMENTS = TypeAdapter(list[DocumentIn])
 
 
 def _check_unicode(text: str, where: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise ApiError(
-            422,
-            "invalid_text",
-            f"{where} holds an unpaired surrogate at character {e.start} (not Unicode text)",
-        ) from None
+    problem = surrogate_problem(text, where)
+    if problem:
+        raise ApiError(422, "invalid_text", problem)
 
 
 def _check_text(text: str, where: str = "text") -> None:
