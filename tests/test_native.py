@@ -303,6 +303,8 @@ def test_align_rows_rejects_bad_arguments() -> None:
         _align.align_rows(e, e, Change, SentencePair, 0.35, 0.3, ",;:.!?-+=")
     with pytest.raises(AttributeError):
         _align.align_rows(object(), e, *ARGS)
+    with pytest.raises(AttributeError):  # and nothing freed that was never loaded
+        _align.similarities(object(), e)
 
 
 def test_equal_sentences_go_to_the_nearest() -> None:

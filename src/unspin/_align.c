@@ -28,16 +28,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct {
+    Py_UCS4 key;
+    int mask;
+} Entry;
+
 /* Scratch space reused across the pairs of one call. */
 typedef struct {
     uint64_t *masks; /* per distinct copy character: a bit per copy position */
     Py_ssize_t masks_cap;
     uint64_t *rows; /* the bit row after each source character */
     Py_ssize_t rows_cap;
-    Py_UCS4 *keys; /* open-addressing table: character -> mask number */
-    Py_ssize_t keys_cap;
-    int *slots;
-    Py_ssize_t slots_cap;
+    Entry *table; /* open addressing: character -> its mask (-1: a free slot) */
+    Py_ssize_t table_cap;
     char *ops; /* the alignment, back to front: 'D' skip copy, 'I' skip source, 'M' */
     Py_ssize_t ops_cap;
 } Work;
@@ -55,11 +58,23 @@ static int grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t item) {
     return 0;
 }
 
+/* The first slot of code c in an open-addressing table of `cap` (a power of two) slots. */
+static inline size_t hash_slot(Py_UCS4 c, Py_ssize_t cap) {
+    return ((size_t)c * 2654435761u) & (size_t)(cap - 1);
+}
+
+/* The slot of c in `table` (`cap` slots, a power of two): its own, or the free one where
+ * it would go. */
+static size_t table_find(const Entry *table, Py_ssize_t cap, Py_UCS4 c) {
+    size_t h = hash_slot(c, cap);
+    while (table[h].mask >= 0 && table[h].key != c) h = (h + 1) & (size_t)(cap - 1);
+    return h;
+}
+
 static void work_free(Work *w) {
     PyMem_Free(w->masks);
     PyMem_Free(w->rows);
-    PyMem_Free(w->keys);
-    PyMem_Free(w->slots);
+    PyMem_Free(w->table);
     PyMem_Free(w->ops);
 }
 
@@ -72,27 +87,23 @@ static Py_ssize_t lcs_rows(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py
     Py_ssize_t words = (n1 + 63) / 64;
     Py_ssize_t cap = 16;
     while (cap < 2 * n1) cap *= 2;
-    if (grow((void **)&w->keys, &w->keys_cap, cap, sizeof(Py_UCS4)) < 0 ||
-        grow((void **)&w->slots, &w->slots_cap, cap, sizeof(int)) < 0)
-        return -1;
-    int *slots = w->slots;
-    for (Py_ssize_t i = 0; i < cap; i++) slots[i] = -1;
+    if (grow((void **)&w->table, &w->table_cap, cap, sizeof(Entry)) < 0) return -1;
+    Entry *table = w->table;
+    for (Py_ssize_t i = 0; i < cap; i++) table[i].mask = -1;
     Py_ssize_t distinct = 0;
     for (Py_ssize_t k = 0; k < n1; k++) {
-        Py_UCS4 c = a[k];
-        size_t h = ((size_t)c * 2654435761u) & (size_t)(cap - 1);
-        while (slots[h] >= 0 && w->keys[h] != c) h = (h + 1) & (size_t)(cap - 1);
-        if (slots[h] < 0) {
+        size_t h = table_find(table, cap, a[k]);
+        if (table[h].mask < 0) {
             /* a mask per distinct character (not per position: long sentences) */
             if (grow((void **)&w->masks, &w->masks_cap, (distinct + 1) * words,
                      sizeof(uint64_t)) < 0)
                 return -1;
-            slots[h] = (int)distinct;
-            w->keys[h] = c;
+            table[h].mask = (int)distinct;
+            table[h].key = a[k];
             memset(w->masks + distinct * words, 0, (size_t)words * sizeof(uint64_t));
             distinct++;
         }
-        w->masks[slots[h] * words + k / 64] |= (uint64_t)1 << (k % 64);
+        w->masks[table[h].mask * words + k / 64] |= (uint64_t)1 << (k % 64);
     }
     uint64_t *v, *row0;
     Py_ssize_t need = keep ? n2 * words : words;
@@ -102,13 +113,11 @@ static Py_ssize_t lcs_rows(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py
     const uint64_t *prev = row0;
     for (Py_ssize_t r = 0; r < n2; r++) {
         v = keep ? w->rows + r * words : w->rows;
-        Py_UCS4 c = b[r];
-        size_t h = ((size_t)c * 2654435761u) & (size_t)(cap - 1);
-        while (slots[h] >= 0 && w->keys[h] != c) h = (h + 1) & (size_t)(cap - 1);
-        if (slots[h] < 0) {
+        size_t h = table_find(table, cap, b[r]);
+        if (table[h].mask < 0) {
             if (v != prev) memcpy(v, prev, (size_t)words * sizeof(uint64_t));
         } else {
-            const uint64_t *m = w->masks + slots[h] * words;
+            const uint64_t *m = w->masks + table[h].mask * words;
             uint64_t carry = 0;
             for (Py_ssize_t i = 0; i < words; i++) {
                 uint64_t x = prev[i], u = x & m[i];
@@ -130,15 +139,20 @@ static Py_ssize_t lcs_rows(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py
     return n1 - ones;
 }
 
-/* rapidfuzz's Indel normalized similarity of a and b, computed the way it computes it,
- * rounded to float32 as its cdist returns it. */
+/* rapidfuzz's Indel normalized similarity of sequences of n1 and n2 codes sharing an LCS
+ * of `lcs`, computed the way it computes it, in float32 as its cdist returns it. */
+static float indel_f(Py_ssize_t n1, Py_ssize_t n2, Py_ssize_t lcs) {
+    Py_ssize_t total = n1 + n2;
+    double dist = total ? (double)(total - 2 * lcs) / (double)total : 0.0;
+    return (float)(1.0 - dist);
+}
+
+/* indel_f of a and b. */
 static int indel_similarity(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py_ssize_t n2,
                             Work *w, double *out) {
     Py_ssize_t lcs = lcs_rows(a, n1, b, n2, 0, w);
     if (lcs < 0) return -1;
-    Py_ssize_t total = n1 + n2;
-    double dist = total ? (double)(total - 2 * lcs) / (double)total : 0.0;
-    *out = (double)(float)(1.0 - dist);
+    *out = indel_f(n1, n2, lcs);
     return 0;
 }
 
@@ -189,7 +203,7 @@ typedef struct {
     PyObject *word_bags;     /* borrowed list of str */
     PyObject *bags;          /* borrowed list of str: each sentence's codes sorted */
     PyObject *tokens;        /* borrowed list of str */
-    PyObject *keep[5];       /* references held while the call runs */
+    PyObject *keep[8];       /* references held while the call runs */
 } Doc;
 
 static void doc_free(Doc *d) {
@@ -197,7 +211,7 @@ static void doc_free(Doc *d) {
     PyMem_Free(d->start);
     PyMem_Free(d->end);
     PyMem_Free(d->words);
-    for (int i = 0; i < 5; i++) Py_XDECREF(d->keep[i]);
+    for (int i = 0; i < 8; i++) Py_XDECREF(d->keep[i]);
 }
 
 static int doc_load(PyObject *enc, Doc *d) {
@@ -214,17 +228,12 @@ static int doc_load(PyObject *enc, Doc *d) {
     d->bags = PyObject_GetAttrString(enc, "bags");
     d->keep[4] = d->bags;
     if (!sents || !d->word_bags || !words || !d->bags) return -1;
-    PyObject *sentences = PyObject_GetAttrString(a, "sentences");
-    PyObject *kinds = PyObject_GetAttrString(a, "kinds");
-    d->tokens = PyObject_GetAttrString(a, "tokens");
+    PyObject *sentences = d->keep[5] = PyObject_GetAttrString(a, "sentences");
+    PyObject *kinds = d->keep[6] = PyObject_GetAttrString(a, "kinds");
+    d->tokens = d->keep[7] = PyObject_GetAttrString(a, "tokens");
     int ok = sentences && kinds && d->tokens && PyList_Check(sents) && PyList_Check(d->word_bags) &&
-             PyList_Check(d->bags) &&
-             PyList_Check(words) && PyList_Check(sentences) && PyUnicode_Check(kinds) &&
-             PyList_Check(d->tokens) && PyUnicode_IS_ASCII(kinds);
-    /* Analysis keeps these alive as long as `a`, which we hold. */
-    Py_XDECREF(sentences);
-    Py_XDECREF(kinds);
-    Py_XDECREF(d->tokens);
+             PyList_Check(d->bags) && PyList_Check(words) && PyList_Check(sentences) &&
+             PyUnicode_Check(kinds) && PyList_Check(d->tokens) && PyUnicode_IS_ASCII(kinds);
     if (!ok) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "align_rows: not an Encoded");
         return -1;
@@ -252,7 +261,8 @@ static int doc_load(PyObject *enc, Doc *d) {
         if (!PyArg_ParseTuple(PyList_GET_ITEM(sentences, s), "nn:sentence", &i, &j)) return -1;
         PyObject *str = PyList_GET_ITEM(sents, s);
         if (i < 0 || j < i || j > d->n_tokens || !PyUnicode_Check(str) ||
-            PyUnicode_GET_LENGTH(str) != j - i) {
+            PyUnicode_GET_LENGTH(str) != j - i || !PyUnicode_Check(PyList_GET_ITEM(d->bags, s)) ||
+            !PyUnicode_Check(PyList_GET_ITEM(d->word_bags, s))) {
             PyErr_SetString(PyExc_ValueError, "align_rows: sentence out of range");
             return -1;
         }
@@ -511,14 +521,8 @@ static void sims_free(Sims *x) {
     PyMem_Free(x->seen);
 }
 
-static float indel_f(Py_ssize_t n1, Py_ssize_t n2, Py_ssize_t lcs) {
-    Py_ssize_t total = n1 + n2;
-    double dist = total ? (double)(total - 2 * lcs) / (double)total : 0.0;
-    return (float)(1.0 - dist);
-}
-
 static Py_ssize_t sims_slot(const Sims *x, Py_UCS4 c) {
-    size_t h = ((size_t)c * 2654435761u) & (size_t)(x->cap - 1);
+    size_t h = hash_slot(c, x->cap);
     while (x->head[h] != -2 && x->keys[h] != c) h = (h + 1) & (size_t)(x->cap - 1);
     return (Py_ssize_t)h;
 }
@@ -597,10 +601,10 @@ static void sims_bags(Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s) {
 static int sim_at(const Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s, Py_ssize_t si,
                   Work *w, float *out) {
     Py_ssize_t n1 = c->end[ci] - c->start[ci], n2 = s->end[si] - s->start[si];
-    Py_ssize_t lcs = lcs_rows(c->codes + c->start[ci], n1, s->codes + s->start[si], n2, 0, w);
-    if (lcs < 0) return -1;
-    float a = indel_f(n1, n2, lcs);
-    *out = (a + x->bag[si]) / 2.0f;
+    double a;
+    if (indel_similarity(c->codes + c->start[ci], n1, s->codes + s->start[si], n2, w, &a) < 0)
+        return -1;
+    *out = ((float)a + x->bag[si]) / 2.0f;
     return 0;
 }
 
@@ -654,6 +658,8 @@ static PyObject *similarities(PyObject *Py_UNUSED(self), PyObject *args) {
     Doc c, s;
     Sims x;
     Work w;
+    memset(&c, 0, sizeof(c)); /* doc_free(&s) runs when loading c fails */
+    memset(&s, 0, sizeof(s));
     memset(&w, 0, sizeof(w));
     memset(&x, 0, sizeof(x));
     if (doc_load(copy, &c) < 0 || doc_load(source, &s) < 0 || sims_load(&x, &s) < 0) goto done;
