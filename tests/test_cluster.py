@@ -10,7 +10,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -29,6 +28,7 @@ from unspin.cluster import (
     site_of,
     write_result,
 )
+from unspin.cluster.sites import _site_by_urlsplit
 
 from .conftest import EXAMPLES, example_originals, example_text
 
@@ -379,19 +379,6 @@ def test_candidate_pairs_filter_and_bucket_cap() -> None:
     c = candidate_pairs(bands, sigs, min_jaccard=0.25, max_bucket=5)
     assert c.pairs.tolist() == [[0, 1]] and c.jaccard.tolist() == [0.75]
     assert c.colliding_pairs == 2 and c.skipped_buckets == 1 and c.largest_bucket == 6
-
-
-def _site_by_urlsplit(url: str | None) -> str | None:
-    """What site_of answered before its shortcut for plain URLs: the reference."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url if "//" in url else f"//{url}").hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host[4:] if host.startswith("www.") else host
 
 
 URL_PIECES = [

@@ -192,7 +192,7 @@ def _align_pair(
     pairs: list[tuple[int, int]] = []
     # Most similar first, ties in row-major order (a stable sort: the same order on every
     # machine, and the one the C version follows).
-    for k in sorted(range(len(sims)), key=lambda k: -sims[k]):
+    for k in sorted(range(len(sims)), key=sims.__getitem__, reverse=True):
         if sims[k] < _MIN_CLAUSE_SIM:
             break
         i, j = divmod(k, width)

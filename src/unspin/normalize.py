@@ -147,6 +147,8 @@ class Normalized:
 
     def span_to_input(self, start: int, end: int) -> tuple[int, int]:
         """Input span covering the normalised span ``[start, end)``."""
+        if not self._norm_points:  # normalisation moved nothing (ASCII text, say)
+            return (start, end) if end > start else (start, start)
         if end <= start:
             s = self.to_input(start)
             return s, s

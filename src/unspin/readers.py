@@ -20,6 +20,7 @@ import io
 import json
 import logging
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -99,11 +100,11 @@ def _looks_binary(data: bytes) -> bool:
     return controls > len(head) * 0.1
 
 
-def text_problem(text: str) -> str | None:
-    """Why ``text`` cannot be a document, or None."""
+def text_problem(text: str, what: str = "text") -> str | None:
+    """Why ``text`` cannot be a document, or None (``what``: how a message names it)."""
     if not text.strip():
         return "empty document"
-    surrogate = surrogate_problem(text, "text")
+    surrogate = surrogate_problem(text, what)
     if surrogate:
         return surrogate
     if not any(ch.isalnum() for ch in text[:100_000]):
@@ -660,18 +661,13 @@ def _jsonl_records(
         doc_id = str(raw_id) if raw_id not in (None, "") else where
         meta = {k: v for k, v in rec.items() if k not in (opts.text_field, opts.id_field)}
         fields = {k: _str_or_none(meta.pop(k, None)) for k in ("title", "url", "date")}
-        problem = next(
-            (
-                p
-                for name, value in (("id", doc_id), *fields.items())
-                if value is not None and (p := surrogate_problem(value, name))
-            ),
-            None,
-        )
-        if problem:
-            yield ReadProblem(where, problem)
-            continue
-        yield Document(id=doc_id, text=text, origin=where, meta=meta, **fields)
+        for name, value in (("id", doc_id), *fields.items()):
+            problem = surrogate_problem(value, name) if value is not None else None
+            if problem:
+                yield ReadProblem(where, problem)
+                break
+        else:
+            yield Document(id=doc_id, text=text, origin=where, meta=meta, **fields)
 
 
 @dataclass(frozen=True)
@@ -716,7 +712,8 @@ def split_jsonl(item: str, size: int, opts: ReadOptions | None = None) -> list[J
     if item == "-" or file_format(item, opts or ReadOptions()) != "jsonl" or _gzipped(item):
         return None
     try:
-        if not path.is_file() or path.stat().st_size <= size:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size <= size:
             return None
         return jsonl_parts(item, size)
     except OSError:

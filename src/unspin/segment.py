@@ -61,9 +61,8 @@ class Analysis:
             return self
         keep_s: list[tuple[int, int]] = []
         keep_c: list[tuple[int, int]] = []
-        same = self.text.isascii()  # normalisation left ASCII text as it was
         for (i, j), cspan in zip(self.sentences, self.sentence_spans, strict=True):
-            a, b = cspan if same else self.norm.span_to_input(*cspan)
+            a, b = self.norm.span_to_input(*cspan)
             covered = 0
             for s, e in spans:
                 if e > a and s < b:
@@ -76,8 +75,6 @@ class Analysis:
     def input_span(self, i: int, j: int) -> tuple[int, int]:
         """Input character span of tokens ``[i, j)``."""
         start, end = self.spans[i][0], self.spans[j - 1][1]
-        if self.text.isascii():  # normalisation left ASCII text as it was (O(1) check)
-            return (start, end) if end > start else (start, start)
         return self.norm.span_to_input(start, end)
 
     @property

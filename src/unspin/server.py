@@ -520,9 +520,10 @@ def _check_unicode(text: str, where: str) -> None:
 
 
 def _check_text(text: str, where: str = "text") -> None:
-    _check_unicode(text, where)
-    problem = text_problem(text)
+    problem = text_problem(text, where)
     if problem:
+        if "unpaired surrogate" in problem:
+            raise ApiError(422, "invalid_text", problem)
         code = "empty_text" if problem.startswith("empty") else "no_words"
         message = f"{where} is empty" if code == "empty_text" else f"{where} has no words"
         raise ApiError(422, code, message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import asdict, dataclass
@@ -93,6 +94,11 @@ class Cluster:
     def root(self) -> Member:
         return self.members[0]
 
+    @functools.cached_property
+    def sites(self) -> list[str]:
+        """The members' sites, sorted, once each (the record and the sink both list them)."""
+        return sorted({m.site for m in self.members if m.site})
+
     def to_dict(self, cluster_id: int) -> dict[str, Any]:
         root = self.root
         d: dict[str, Any] = {
@@ -105,7 +111,7 @@ class Cluster:
             "root_url": root.url,
             "root_site": root.site,
             "root_date": root.date,
-            "sites": sorted({m.site for m in self.members if m.site}),
+            "sites": self.sites,
             "variants": [m.to_dict() for m in self.members[1:]],
         }
         if self.sources is not None:
@@ -117,7 +123,7 @@ class Cluster:
         ``cluster`` (``ensure_ascii=False``), written directly (see :meth:`Member.to_json`)."""
         root = self.root
         members = ", ".join(_str(m.id) for m in self.members)
-        sites = ", ".join(map(_str, sorted({m.site for m in self.members if m.site})))
+        sites = ", ".join(map(_str, self.sites))
         variants = ", ".join(m.to_json() for m in self.members[1:])
         sources = (
             ""
@@ -144,6 +150,7 @@ def _value(v: str | float | bool | None) -> str:
     return json.dumps(v)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a crawl repeats its dates; triage asks twice
 def parse_date(value: str | None) -> datetime | None:
     """An ISO date or date-time as a naive UTC datetime; None if absent or unparseable."""
     if not value:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -40,9 +39,8 @@ class ClusterResult:
     def json_lines(self) -> Iterator[str]:
         """:meth:`records` as JSON text, one object per item (no line break), without
         decoding them: what ``json.dumps(record, ensure_ascii=False)`` gives."""
-        for cid, body in self._bodies():
-            rest = body[1:].decode()
-            yield f'{{"cluster": {cid}, {rest}' if rest != "}" else f'{{"cluster": {cid}}}'
+        for cid, body in self._bodies():  # a body is never empty: it starts {"size": ...
+            yield f'{{"cluster": {cid}, {body[1:].decode()}'
 
     def _bodies(self) -> Iterator[tuple[int, bytes]]:
         """Each cluster's number and its :attr:`EncodedCluster.data`."""
@@ -72,6 +70,7 @@ class ClusterSink:
 
     def __init__(self) -> None:
         self.spill: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self.size = 0  # bytes written to spill (it is only appended to until result())
         self.started = time.perf_counter()
         self.timings: dict[str, float] = {}
         self.index: list[tuple[int, int, int]] = []
@@ -80,10 +79,9 @@ class ClusterSink:
         self.lights: list[dict[str, Any]] = []  # what site statistics need of each
 
     def add_encoded(self, e: EncodedCluster) -> None:
-        self.spill.seek(0, os.SEEK_END)
-        offset = self.spill.tell()
+        self.index.append((e.root_key, self.size, len(e.data)))
         self.spill.write(e.data)
-        self.index.append((e.root_key, offset, len(e.data)))
+        self.size += len(e.data)
         self.lights.append(e.light)
         item = (int(e.light["size"]), -e.root_key, e.root)
         if len(self.largest) < 10:
@@ -134,7 +132,7 @@ class EncodedCluster:
         light: dict[str, Any] = {
             "size": len(members),
             "root_site": cluster.root.site,
-            "sites": sorted({m.site for m in members if m.site}),
+            "sites": cluster.sites,
             "variants": [{"site": m.site} for m in members[1:]],
         }
         data = cluster.to_json().encode()  # numbered when read back

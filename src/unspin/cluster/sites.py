@@ -18,18 +18,23 @@ _PLAIN_URL = re.compile(r"https?://([a-z0-9.-]+)(?=[/?#]|\Z)", re.IGNORECASE)
 
 def site_of(url: str | None) -> str | None:
     """The host of ``url``, lowercased, without a leading ``www.``."""
+    m = _PLAIN_URL.match(url) if url else None
+    return _without_www(m.group(1).lower()) if m is not None else _site_by_urlsplit(url)
+
+
+def _site_by_urlsplit(url: str | None) -> str | None:
+    """:func:`site_of` of any URL, by urlsplit (what the plain-URL shortcut must agree
+    with)."""
     if not url:
         return None
-    m = _PLAIN_URL.match(url)
-    if m is not None:
-        host: str | None = m.group(1).lower()
-    else:
-        try:
-            host = urlsplit(url if "//" in url else f"//{url}").hostname
-        except ValueError:
-            return None
-    if not host:
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname
+    except ValueError:
         return None
+    return _without_www(host) if host else None
+
+
+def _without_www(host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 

@@ -54,8 +54,7 @@ def word_zipf() -> Callable[[str], float] | None:
     freqs = get_frequency_dict("en", "best")  # the table zipf_frequency looks words up in
     by_freq: dict[float | None, float] = {}
 
-    @functools.lru_cache(maxsize=1 << 18)
-    def zipf(word: str) -> float:
+    def zipf(word: str) -> float:  # callers keep the values they ask for (_memo)
         if not (word.isascii() and word.isalpha() and word.islower()):
             return float(zipf_frequency(word, "en"))
         # A word of lowercase ASCII letters is one wordfreq token, itself: its Zipf value
