@@ -34,7 +34,13 @@ from unspin.cluster.reading import (
 )
 from unspin.cluster.records import CandidateDoc
 from unspin.cluster.result import ClusterResult, ClusterSink, EncodedCluster, Progress
-from unspin.cluster.sketching import SketchTable, Skipped, minhash_permutations, sketch_columns
+from unspin.cluster.sketching import (
+    SketchTable,
+    Skipped,
+    duplicate,
+    minhash_permutations,
+    sketch_columns,
+)
 from unspin.cluster.texts import TextStore
 from unspin.cluster.triage import group_component, needs_text
 from unspin.cluster.verify import cluster_component, word_zipf
@@ -196,7 +202,7 @@ def _cluster(
     def new_id(key: int, doc_id: str, where: str) -> bool:
         """Whether ``doc_id`` is met for the first time (a repeat is reported)."""
         if doc_id in first:
-            skip(Skipped(key, where, f"duplicate id {doc_id!r} (first at {first[doc_id]})"))
+            skip(duplicate(key, doc_id, where, first[doc_id]))
             return False
         first[doc_id] = where
         return True

@@ -137,6 +137,11 @@ class Skipped:
         return f"{self.origin}: {self.reason}"
 
 
+def duplicate(key: int, doc_id: str, where: str, first_at: str) -> Skipped:
+    """The report of a repeated id (both runners keep the first in input order)."""
+    return Skipped(key, where, f"duplicate id {doc_id!r} (first at {first_at})")
+
+
 class SketchTable:
     """Sketches of a whole crawl as columns, ordered by key; collects them in any order.
 
@@ -189,6 +194,8 @@ class SketchTable:
         self._bands += np.ascontiguousarray(bands, dtype=np.int64).tobytes()
 
     def finish(self) -> list[Skipped]:
+        """Drop repeated ids (the first in key order stays; the rest are returned) and
+        turn the columns into arrays."""
         p = self.params
         order = np.argsort(np.array(self._keys, dtype=np.int64), kind="stable")
         first: dict[str, str] = {}
@@ -197,8 +204,7 @@ class SketchTable:
         for i in order.tolist():
             doc_id, origin = self._ids[i], self._origins[i]
             if doc_id in first:
-                reason = f"duplicate id {doc_id!r} (first at {first[doc_id]})"
-                skipped.append(Skipped(self._keys[i], origin or doc_id, reason))
+                skipped.append(duplicate(self._keys[i], doc_id, origin or doc_id, first[doc_id]))
                 continue
             first[doc_id] = origin or doc_id
             keep.append(i)
