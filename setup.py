@@ -19,7 +19,7 @@ def native(name: str) -> Extension:
 
 # The per-token loops of clustering, each beside its Python reference:
 # _skeleton (unspin.fingerprint.skeleton_hashes), _tokenize (unspin.segment.tokenize),
-# _encode (unspin.align.encode_sentences), _align (unspin.align.align_rows).
-setup(
-    ext_modules=[native("_skeleton"), native("_tokenize"), native("_encode"), native("_align")]
-)
+# _sentences (unspin.segment._sentences_py), _encode (unspin.align.encode_sentences),
+# _align (unspin.align.align_rows).
+_MODULES = ("_skeleton", "_tokenize", "_sentences", "_encode", "_align")
+setup(ext_modules=[native(name) for name in _MODULES])

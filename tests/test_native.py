@@ -2,7 +2,8 @@
 shingles hashed with the xxhash package), ``unspin._tokenize`` (the regex tokenizer of
 :mod:`unspin.segment`), ``unspin._encode`` (:mod:`unspin.align`'s sentence coding),
 ``unspin._align`` (:mod:`unspin.align`'s sentence loop, whose word alignment the Python
-version takes from rapidfuzz). Each is built by ``pip install -e .`` (make install): a
+version takes from rapidfuzz), ``unspin._sentences`` (:mod:`unspin.segment`'s lines and
+sentences, blingfire called from Python). Each is built by ``pip install -e .`` (make install): a
 missing module fails here."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unspin import _align, _encode, _skeleton, _tokenize
+from unspin import _align, _encode, _sentences, _skeleton, _tokenize
 from unspin.align import (
     _MARKS,
     _MIN_CLAUSE_SIM,
@@ -33,7 +34,7 @@ from unspin.align import (
 )
 from unspin.fingerprint import _skeleton_hashes_py, skeleton_hashes
 from unspin.function_words import FUNCTION_WORDS
-from unspin.segment import _tokenize_py, analyze, tokenize
+from unspin.segment import _SPLITTER, _sentences_py, _tokenize_py, analyze, tokenize
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "unspin" / "examples"
 
@@ -316,3 +317,65 @@ def test_equal_sentences_go_to_the_nearest() -> None:
     codes = Codes()
     a = align_encoded(Encoded(analyze(copy), codes), Encoded(analyze(source), codes))
     assert [(p.copy_sentence, p.source_sentence) for p in a.pairs] == [(2, 2)]
+
+
+# -- sentences ----------------------------------------------------------------------------------
+
+# Lines blingfire splits, lines it is not asked about (segment._whole), blank and
+# whitespace-only lines, edge spaces, and characters whose UTF-8 is 2, 3 and 4 bytes long
+# (the C loop maps blingfire's byte offsets back to characters).
+SENTENCE_PIECES = [
+    "The talks resumed.", "Officials said so", "U.S. officials met", "Why? Because", "Note: it",
+    "one; two", "Mr. Smith left.", "Éloïse est partie.", "東京で会った。", "Ankara", " ", "  ",
+    "\t", "\n", "\n\n", "\n \n", "\u00a0", "\u2029", "\x1c", "😀 ok.", "!", ".",
+    '"Yes," she said. "No."', "3.5 pct", "(59,430)", "x",
+]  # fmt: skip
+
+
+def _sentences_both(text: str, defer: bool = False) -> None:
+    """C equals Python; with ``defer``, C may also leave the text to Python (blingfire
+    changed a sentence, as it does around NUL, and Python took its slow path)."""
+    starts = tokenize(text)[2]
+    got = _sentences.sentences(text, starts, _SPLITTER)
+    if not (defer and got is None):
+        assert got == _sentences_py(text, starts)
+
+
+def test_the_compiled_sentence_splitter_is_in_use() -> None:
+    a = analyze("Glued headline\nThe talks resumed. Officials said so.\n\n  \nDr. Öz met them.")
+    got = _sentences.sentences(a.norm.text, a.spans and [s for s, _ in a.spans], _SPLITTER)
+    assert got == (a.sentences, a.sentence_spans)
+    assert [a.norm.text[s:e] for s, e in a.sentence_spans] == [
+        "Glued headline",
+        "The talks resumed.",
+        "Officials said so.",
+        "Dr. Öz met them.",
+    ]
+
+
+def test_example_texts_split_the_same() -> None:
+    for text in _examples():
+        _sentences_both(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(SENTENCE_PIECES), max_size=40), st.sampled_from(" \n"))
+def test_random_texts_split_the_same(pieces: list[str], sep: str) -> None:
+    _sentences_both(sep.join(pieces))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_arbitrary_unicode_splits_the_same(text: str) -> None:
+    _sentences_both(text, defer=True)
+
+
+def test_sentences_rejects_bad_arguments_and_defers_what_it_cannot_encode() -> None:
+    with pytest.raises(TypeError):
+        _sentences.sentences("text", (0,), _SPLITTER)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _sentences.sentences("A line. And more.", ["0"], _SPLITTER)  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="NULL"):
+        _sentences.sentences("text", [0], 0)
+    # Half a surrogate pair cannot go to blingfire as UTF-8: the Python path decides.
+    assert _sentences.sentences("One. Two \ud83d.", [0, 3, 5, 9, 14], _SPLITTER) is None

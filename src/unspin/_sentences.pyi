@@ -1,0 +1,3 @@
+def sentences(
+    text: str, starts: list[int], splitter: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None: ...
