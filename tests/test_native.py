@@ -3,12 +3,14 @@ shingles hashed with the xxhash package), ``unspin._tokenize`` (the regex tokeni
 :mod:`unspin.segment`), ``unspin._encode`` (:mod:`unspin.align`'s sentence coding),
 ``unspin._align`` (:mod:`unspin.align`'s sentence loop, whose word alignment the Python
 version takes from rapidfuzz), ``unspin._sentences`` (:mod:`unspin.segment`'s lines and
-sentences, blingfire called from Python). Each is built by ``pip install -e .`` (make install): a
+sentences, blingfire called from Python), ``unspin._hints`` (:mod:`unspin.clean`'s hint
+words per line). Each is built by ``pip install -e .`` (make install): a
 missing module fails here."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +19,7 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unspin import _align, _encode, _sentences, _skeleton, _tokenize
+from unspin import _align, _encode, _hints, _sentences, _skeleton, _tokenize
 from unspin.align import (
     _MARKS,
     _MIN_CLAUSE_SIM,
@@ -32,6 +34,7 @@ from unspin.align import (
     encode_sentences,
     sentence_similarities,
 )
+from unspin.clean import _PROMO_HINTS, _SHARE_NEEDLES, _hits_per_line, _hits_per_line_py
 from unspin.fingerprint import _skeleton_hashes_py, skeleton_hashes
 from unspin.function_words import FUNCTION_WORDS
 from unspin.segment import _SPLITTER, _sentences_py, _tokenize_py, analyze, tokenize
@@ -379,3 +382,49 @@ def test_sentences_rejects_bad_arguments_and_defers_what_it_cannot_encode() -> N
         _sentences.sentences("text", [0], 0)
     # Half a surrogate pair cannot go to blingfire as UTF-8: the Python path decides.
     assert _sentences.sentences("One. Two \ud83d.", [0, 3, 5, 9, 14], _SPLITTER) is None
+
+
+# -- hint words per line ------------------------------------------------------------------------
+
+# Needles that overlap and contain one another, short ones (no three-character filter),
+# and pieces that hold them, cut them, or put them across a line break.
+HINT_NEEDLES = ["share", "shares", "link", "linkedin", "ink", "click here", "ab", "a", "é"]
+HINT_PIECES = [
+    "share", "shares", "sha", "re", "linkedin", "link", "lin", "k", "click", " ", "here",
+    "\n", "\n\n", "click here", "x", "ab", ".", "|",
+]  # fmt: skip
+
+
+def _line_starts(text: str) -> list[int]:
+    return [m.start() for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+
+
+def test_the_compiled_hint_search_is_in_use() -> None:
+    assert _hits_per_line is _hints.hits_per_line
+    text = "shares rose\nshare | facebook | twitter\n\nclick here to sign up"
+    starts = _line_starts(text)
+    assert _hints.hits_per_line(text, starts, _SHARE_NEEDLES) == {0: 1, 1: 3}
+    assert _hints.hits_per_line(text, starts, _PROMO_HINTS) == {2: 2}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(HINT_PIECES), max_size=50),
+    st.lists(st.sampled_from(HINT_NEEDLES), min_size=1, max_size=5),
+)
+def test_random_texts_have_the_same_hits(pieces: list[str], needles: list[str]) -> None:
+    text = "".join(pieces)
+    starts = _line_starts(text)
+    for ns in (tuple(needles), _SHARE_NEEDLES, _PROMO_HINTS):
+        assert _hints.hits_per_line(text, starts, ns) == _hits_per_line_py(text, starts, ns)
+
+
+def test_hits_per_line_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="ASCII"):
+        _hints.hits_per_line("caf\u00e9 share", [0], ("share",))
+    with pytest.raises(ValueError, match="non-empty"):
+        _hints.hits_per_line("share", [0], ("",))
+    with pytest.raises(TypeError):
+        _hints.hits_per_line("share", (0,), ("share",))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _hints.hits_per_line("share", [0], ["share"])  # type: ignore[arg-type]

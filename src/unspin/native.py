@@ -1,8 +1,8 @@
 """The optional C modules that ``setup.py`` builds, each beside its Python reference:
 ``_skeleton`` (:func:`unspin.fingerprint.skeleton_hashes`), ``_tokenize``
 (:func:`unspin.segment.tokenize`), ``_sentences`` (:func:`unspin.segment._sentences_py`),
-``_encode`` (:func:`unspin.align.encode_sentences`) and ``_align``
-(:func:`unspin.align._align_rows_py`)."""
+``_hints`` (:func:`unspin.clean._hits_per_line_py`), ``_encode``
+(:func:`unspin.align.encode_sentences`) and ``_align`` (:func:`unspin.align._align_rows_py`)."""
 
 from __future__ import annotations
 
