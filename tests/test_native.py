@@ -4,8 +4,8 @@ shingles hashed with the xxhash package), ``unspin._tokenize`` (the regex tokeni
 ``unspin._align`` (:mod:`unspin.align`'s sentence loop, whose word alignment the Python
 version takes from rapidfuzz), ``unspin._sentences`` (:mod:`unspin.segment`'s lines and
 sentences, blingfire called from Python), ``unspin._hints`` (:mod:`unspin.clean`'s hint
-words per line). Each is built by ``pip install -e .`` (make install): a
-missing module fails here."""
+words per line), ``unspin._minhash`` (the clustering sketch's MinHash in numpy). Each is
+built by ``pip install -e .`` (make install): a missing module fails here."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unspin import _align, _encode, _hints, _sentences, _skeleton, _tokenize
+from unspin import _align, _encode, _hints, _minhash, _sentences, _skeleton, _tokenize
 from unspin.align import (
     _MARKS,
     _MIN_CLAUSE_SIM,
@@ -35,7 +35,8 @@ from unspin.align import (
     sentence_similarities,
 )
 from unspin.clean import _PROMO_HINTS, _SHARE_NEEDLES, _hits_per_line, _hits_per_line_py
-from unspin.fingerprint import _skeleton_hashes_py, skeleton_hashes
+from unspin.cluster.sketching import _signatures, _signatures_py, minhash_permutations
+from unspin.fingerprint import FingerprintParams, _skeleton_hashes_py, skeleton_hashes
 from unspin.function_words import FUNCTION_WORDS
 from unspin.segment import _SPLITTER, _sentences_py, _tokenize_py, analyze, tokenize
 
@@ -428,3 +429,52 @@ def test_hits_per_line_rejects_bad_arguments() -> None:
         _hints.hits_per_line("share", (0,), ("share",))  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         _hints.hits_per_line("share", [0], ["share"])  # type: ignore[arg-type]
+
+
+# -- MinHash ------------------------------------------------------------------------------------
+
+
+def test_the_compiled_minhash_is_in_use_and_agrees_on_the_example_texts() -> None:
+    a, b, empty = minhash_permutations(FingerprintParams())
+    parts = [skeleton_hashes(t, 3) for t in [*_examples(), "", "Two words."]]
+    sigs = np.empty((len(parts), len(a)), dtype=np.uint32)
+    _minhash.signatures(
+        np.concatenate(parts), np.cumsum([len(p) for p in parts]), a, b, empty, sigs
+    )
+    assert np.array_equal(sigs, _signatures_py(parts, a, b, empty))
+    assert np.array_equal(_signatures(parts, a, b, empty), sigs)
+    assert (sigs[-2] == empty).all() and not (sigs[0] == empty).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=40), max_size=12),
+    st.integers(1, 300),
+    st.integers(0, 2**32 - 1),
+)
+def test_random_hashes_have_the_same_signatures(
+    parts: list[list[int]], slots: int, seed: int
+) -> None:
+    # Slot counts that are not a multiple of any vector width, hashes at the extremes.
+    rng = np.random.default_rng(seed)
+    a, b, empty = (rng.integers(0, 2**32, slots, dtype=np.uint32) for _ in range(3))
+    arrays = [np.array(p, dtype=np.uint32) for p in parts]
+    assert np.array_equal(_signatures(arrays, a, b, empty), _signatures_py(arrays, a, b, empty))
+
+
+def test_minhash_rejects_bad_arguments() -> None:
+    a = b = empty = np.ones(4, dtype=np.uint32)
+    hv = np.arange(5, dtype=np.uint32)
+    out = np.empty((2, 4), dtype=np.uint32)
+    with pytest.raises(ValueError, match="rise"):
+        _minhash.signatures(hv, np.array([3, 2], dtype=np.int64), a, b, empty, out)
+    with pytest.raises(ValueError, match="rise"):
+        _minhash.signatures(hv, np.array([3, 6], dtype=np.int64), a, b, empty, out)
+    with pytest.raises(ValueError, match="row per document"):
+        _minhash.signatures(hv, np.array([5], dtype=np.int64), a, b, empty, out)
+    with pytest.raises(ValueError, match="one item per slot"):
+        _minhash.signatures(hv, np.array([2, 5], dtype=np.int64), a, b[:3], empty, out)
+    with pytest.raises(TypeError, match="8-byte"):
+        _minhash.signatures(hv, np.array([2, 5], dtype=np.int32), a, b, empty, out)
+    with pytest.raises(BufferError):  # read-only output
+        _minhash.signatures(hv, np.array([2, 5], dtype=np.int64), a, b, empty, bytes(32))

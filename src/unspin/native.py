@@ -1,5 +1,6 @@
 """The optional C modules that ``setup.py`` builds, each beside its Python reference:
-``_skeleton`` (:func:`unspin.fingerprint.skeleton_hashes`), ``_tokenize``
+``_skeleton`` (:func:`unspin.fingerprint.skeleton_hashes`), ``_minhash``
+(:func:`unspin.cluster.sketching._signatures_py`), ``_tokenize``
 (:func:`unspin.segment.tokenize`), ``_sentences`` (:func:`unspin.segment._sentences_py`),
 ``_hints`` (:func:`unspin.clean._hits_per_line_py`), ``_encode``
 (:func:`unspin.align.encode_sentences`) and ``_align`` (:func:`unspin.align._align_rows_py`)."""

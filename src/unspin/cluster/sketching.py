@@ -14,6 +14,7 @@ from xxhash import xxh64_intdigest
 from unspin.cluster.sites import site_of
 from unspin.document import Document
 from unspin.fingerprint import SCHEME, FingerprintParams, skeleton_hashes
+from unspin.native import compiled
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,24 @@ def sketch_columns(
     affine map per permutation, minimum per document)."""
     a, b, empty = minhash_permutations(params)
     parts = [skeleton_hashes(text, params.ngram) for text in texts]
+    sigs = _signatures(parts, a, b, empty)
+    bands = np.zeros((len(texts), params.bands), dtype=np.int64)
+    full = [i for i, p in enumerate(parts) if len(p)]
+    if full:
+        bands[full] = _band_keys(sigs[full], params)
+    return sigs, bands
+
+
+def _signatures_py(
+    parts: Sequence[np.ndarray], a: np.ndarray, b: np.ndarray, empty: np.ndarray
+) -> np.ndarray:
+    """The MinHash signature (uint32, one row each) of each array of shingle hashes in
+    ``parts``; ``empty`` where there are none. The reference for
+    ``unspin._minhash.signatures``."""
     ends = list(accumulate(map(len, parts)))
     starts = [0, *ends[:-1]]
-    sigs = np.tile(empty, (len(texts), 1))
-    bands = np.zeros((len(texts), params.bands), dtype=np.int64)
-    full = [i for i in range(len(texts)) if ends[i] > starts[i]]
+    sigs = np.tile(empty, (len(parts), 1))
+    full = [i for i in range(len(parts)) if ends[i] > starts[i]]
     if full:
         s1, m1, s2, m2, s3 = _FMIX32
         hv = np.concatenate(parts)
@@ -88,8 +102,23 @@ def sketch_columns(
         phv = a[:, None] * hv[None, :]  # (num_perm, shingles): rows reduce contiguously
         phv += b[:, None]
         sigs[full] = np.minimum.reduceat(phv, [starts[i] for i in full], axis=1).T
-        bands[full] = _band_keys(sigs[full], params)
-    return sigs, bands
+    return sigs
+
+
+_signatures_c = compiled("_minhash", "signatures")
+
+
+def _signatures(
+    parts: Sequence[np.ndarray], a: np.ndarray, b: np.ndarray, empty: np.ndarray
+) -> np.ndarray:
+    """:func:`_signatures_py`, in C when it was built (the same values, ~5x faster)."""
+    if _signatures_c is None:
+        return _signatures_py(parts, a, b, empty)
+    sigs = np.empty((len(parts), len(a)), dtype=np.uint32)
+    hv = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
+    ends = np.cumsum([len(p) for p in parts], dtype=np.int64)
+    _signatures_c(hv, ends, a, b, empty, sigs)
+    return sigs
 
 
 def _band_keys(signatures: np.ndarray, params: FingerprintParams) -> np.ndarray:
