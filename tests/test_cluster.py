@@ -381,6 +381,42 @@ def test_candidate_pairs_filter_and_bucket_cap() -> None:
     assert c.colliding_pairs == 2 and c.skipped_buckets == 1 and c.largest_bucket == 6
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_candidate_search_runs_without_collections_and_restores_them(
+    enabled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from unspin.cluster import candidates
+    from unspin.cluster.sketching import SketchTable, sketch_columns
+    from unspin.fingerprint import FingerprintParams
+
+    params = FingerprintParams()
+    docs = crawl()
+    table = SketchTable(params)
+    table.add_columns(
+        [(k, d.id, d.url, d.date) for k, d in enumerate(docs)],
+        *sketch_columns([d.text for d in docs], params),
+    )
+    assert table.finish() == []
+    seen: list[bool] = []
+    plan = candidates.plan
+
+    def watched(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return plan(*args)
+
+    monkeypatch.setattr(candidates, "plan", watched)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        comps, _ = candidates.find_candidates(table, ClusterOptions())
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen == [False] and comps
+
+
 URL_PIECES = [
     "http", "HTTPS", "https", "ftp", ":", "//", "/", "?", "#", "@", "[", "]", ":8080",
     "www.", "WWW.", "Farm-A", "example", ".", ".com", "-", "_", "x", "\t", "\n", " ", "%",
