@@ -567,6 +567,9 @@ def main() -> None:
     )
     ap.add_argument("--write-crawl", type=Path, help="write the crawl as JSONL here and stop")
     ap.add_argument(
+        "--write-size", type=int, default=0, help="--write-crawl: this many documents, as --sizes"
+    )
+    ap.add_argument(
         "--member-costs",
         type=Path,
         help="ms per verified member, stage by stage, over this JSONL crawl's first 600 clusters",
@@ -598,7 +601,8 @@ def main() -> None:
     print(f"crawl: {json.dumps(info)} (built in {time.perf_counter() - t:.0f}s)", flush=True)
     docs = [it.doc for it in items]
     if args.write_crawl:
-        write_jsonl(args.write_crawl, docs)
+        n = args.write_size
+        write_jsonl(args.write_crawl, [d for d, _ in replicas(items, n, args.seed)] if n else docs)
         print(f"wrote {args.write_crawl}")
         return
     ids = [d.id for d in docs]

@@ -417,6 +417,48 @@ def test_candidate_search_runs_without_collections_and_restores_them(
     assert seen == [False] and comps
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(2, 40),
+    st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39), st.integers(0, 4)), max_size=60),
+)
+def test_components_are_the_candidate_graphs(n: int, edges: list[tuple[int, int, int]]) -> None:
+    from unspin.cluster.candidates import Candidates, plan
+
+    # A graph's pairs as candidate_pairs gives them (distinct, first < second, sorted),
+    # Jaccard estimates that tie often.
+    best = {(min(a, b), max(a, b)): j / 4 for a, b, j in edges if a != b and max(a, b) < n}
+    pairs = sorted(best)
+    cands = Candidates(
+        np.array(pairs, dtype=np.int64).reshape(-1, 2),
+        np.array([best[p] for p in pairs]),
+        len(pairs),
+        0,
+        0,
+    )
+    # The reference: components by search, rows ascending, ordered by their first row;
+    # edges most similar first, then by rows.
+    linked: dict[int, set[int]] = {}
+    for a, b in pairs:
+        linked.setdefault(a, set()).add(b)
+        linked.setdefault(b, set()).add(a)
+    want, seen = [], set()
+    for r in sorted(linked):
+        if r in seen:
+            continue
+        comp, todo = set(), [r]
+        while todo:
+            x = todo.pop()
+            if x not in comp:
+                comp.add(x)
+                todo.extend(linked[x])
+        seen |= comp
+        rows = sorted(comp)
+        es = sorted((-best[p], p) for p in pairs if p[0] in comp)
+        want.append((tuple(rows), tuple((rows.index(a), rows.index(b)) for _, (a, b) in es)))
+    assert [(c.rows, c.edges) for c in plan(cands, n)] == want
+
+
 URL_PIECES = [
     "http", "HTTPS", "https", "ftp", ":", "//", "/", "?", "#", "@", "[", "]", ":8080",
     "www.", "WWW.", "Farm-A", "example", ".", ".com", "-", "_", "x", "\t", "\n", " ", "%",
