@@ -37,7 +37,10 @@ class ClusterOptions:
     # (wordfreq's unigram model, installed with the check extra), if installed.
     frequency: bool = True
     workers: int | None = None  # local runner: processes (default: one per core)
-    batch_size: int = 64  # documents per task
+    # Documents per task (a block of Ray's): fewer, larger tasks cost less to send and
+    # schedule (64 -> 256: local runs 3% and Ray local runs 12% faster on the bench
+    # crawl), and still leave enough of them to share out.
+    batch_size: int = 256
     # False: triage, candidate components are the clusters (no alignment, no substitutions).
     verify: bool = True
 

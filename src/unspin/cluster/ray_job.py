@@ -4,8 +4,8 @@ Same stages, same functions, same clusters (ids, members, roots) as the local ru
 
     inputs -> read (one task per input, or per 8 MB part of a large uncompressed JSONL
               file; streaming blocks of documents)
-           -> sketch (in the read tasks, per 64 documents) -> materialize (Ray's object
-              store: texts spill to disk, not to the driver)
+           -> sketch (in the read tasks, per batch_size documents) -> materialize (Ray's
+              object store: texts spill to disk, not to the driver)
            -> sketch columns without texts streamed to the driver: repeated ids, LSH
               candidates and their components (numpy, ~2 KB per document)
            -> candidate documents tagged with their component
