@@ -551,6 +551,21 @@ def local_ray() -> Iterator[None]:
         ray.shutdown()
 
 
+def test_ray_buckets_share_out_documents_evenly() -> None:
+    pytest.importorskip("ray")
+    from unspin.cluster.ray_job import buckets
+
+    # Largest first, each to the lightest bucket (ties: the lowest): 9 -> 0, 7 -> 1, 5 -> 2,
+    # 4 -> 2, 3 -> 1, then the 2s to 0, 2, 1, 0, 2.
+    sizes = [9, 2, 2, 3, 7, 2, 5, 2, 2, 4]
+    got = buckets(sizes, 3)
+    assert got == [0, 0, 2, 1, 1, 1, 2, 0, 2, 2]
+    load = [sum(s for s, b in zip(sizes, got, strict=True) if b == k) for k in range(3)]
+    assert load == [13, 12, 13]
+    assert got == buckets(sizes, 3)  # the same every time: a plan every worker shares
+    assert buckets([5], 4) == [0] and buckets([], 2) == []
+
+
 @pytest.mark.parametrize("part_bytes", [None, 700], ids=["whole-files", "jsonl-parts"])
 def test_ray_equals_local(
     local_ray: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part_bytes: int | None

@@ -9,7 +9,8 @@ Same stages, same functions, same clusters (ids, members, roots) as the local ru
            -> sketch columns without texts streamed to the driver: repeated ids, LSH
               candidates and their components (numpy, ~2 KB per document)
            -> candidate documents tagged with their component
-           -> groupby(component).map_groups(verify_component) (in parallel)
+           -> groupby(bucket of components).map_groups(verify_component per component)
+              (in parallel; buckets balanced by documents on the driver)
            -> cluster records streamed to the driver, numbered in input order of roots.
 
 Triage (``verify=False``): components are grouped on the driver from the sketch columns
@@ -24,12 +25,15 @@ starts with one CPU per worker. Ray is optional: ``pip install 'unspin[ray]'``.
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, fields
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -54,6 +58,7 @@ _PART_BYTES = 8 << 20  # a JSONL file larger than this is read in parts of about
 _BLOCK_CHARS = 4 << 20
 _BLOCK_DOCS = 4096
 _GROUP_DOCS = 20_000  # candidate documents per shuffle partition, at most (texts ~60 MB)
+_BUCKETS = 8  # buckets of components per shuffle partition, balanced by documents
 _STR_FIELDS = ("id", "text", "title", "url", "date", "origin", "problem")
 
 
@@ -189,22 +194,50 @@ def _plan(ref: Any) -> Any:
     return _PLANS[k]
 
 
+def buckets(sizes: Sequence[int], n: int) -> list[int]:
+    """A bucket (0..n-1) for each component of ``sizes`` documents: the largest first, each
+    to the bucket with the fewest documents so far (ties: the lowest bucket)."""
+    load = [(0, b) for b in range(n)]
+    out = [0] * len(sizes)
+    for c in sorted(range(len(sizes)), key=lambda c: -sizes[c]):
+        docs, b = heapq.heappop(load)
+        out[c] = b
+        heapq.heappush(load, (docs + sizes[c], b))
+    return out
+
+
 def tag_batch(batch: Any, plan_ref: Any) -> Any:
-    """Keep the candidate documents of ``batch``, each with its component number."""
+    """Keep the candidate documents of ``batch``, each with its component number and the
+    component's bucket."""
     import pyarrow as pa
 
-    comp_of: dict[int, int] = _plan(plan_ref)["comp_of"]
+    plan = _plan(plan_ref)
+    comp_of: dict[int, int] = plan["comp_of"]
+    bucket: list[int] = plan["bucket"]
     keys = batch.column("key").to_pylist()
     take = [i for i, k in enumerate(keys) if k in comp_of]
     t = batch.select(["key", "id", "text", "title", "url", "date"]).take(pa.array(take, pa.int64()))
-    comps = pa.array([comp_of[keys[i]] for i in take], type=pa.int64())
-    return t.append_column("comp", comps)
+    comps = [comp_of[keys[i]] for i in take]
+    t = t.append_column("comp", pa.array(comps, type=pa.int64()))
+    return t.append_column("bucket", pa.array([bucket[c] for c in comps], type=pa.int64()))
 
 
-def verify_group(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
-    """:func:`unspin.cluster.cluster_component` over the documents of one component."""
+def verify_bucket(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
+    """:func:`unspin.cluster.cluster_component` over each component of one bucket. Ray
+    Data's costs are per group (a slice, a call, a table out): a bucket holds many
+    components."""
     relax_gc()  # as a local worker does (a Ray worker's heap is large: Ray, Arrow)
-    rows = sorted(group.to_pylist(), key=lambda r: r["key"])
+    rows = sorted(group.to_pylist(), key=lambda r: (r["comp"], r["key"]))
+    out: list[dict[str, Any]] = []
+    for _, comp_rows in groupby(rows, key=itemgetter("comp")):
+        out.extend(_verify_component(list(comp_rows), plan_ref, options))
+    return _rows_table(out, ("root_key", "root", "data", "light"))
+
+
+def _verify_component(
+    rows: list[dict[str, Any]], plan_ref: Any, options: ClusterOptions
+) -> list[dict[str, Any]]:
+    """The encoded clusters of one component's documents (``rows``, in key order)."""
     out: list[dict[str, Any]] = []
     if rows:
         edges = _plan(plan_ref)["edges"][rows[0]["comp"]]
@@ -232,7 +265,7 @@ def verify_group(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
                     "light": json.dumps(e.light),
                 }
             )
-    return _rows_table(out, ("root_key", "root", "data", "light"))
+    return out
 
 
 def plain_batch(batch: Any, keys_ref: Any) -> Any:
@@ -386,13 +419,19 @@ def cluster_inputs_ray(
             comps = []
         if comps:
             comp_of = {int(table.keys[r]): n for n, c in enumerate(comps) for r in c.rows}
-            plan_ref = ray.put({"comp_of": comp_of, "edges": [c.edges for c in comps]})
             parts = _partitions(ray, comp_of)
+            plan_ref = ray.put(
+                {
+                    "comp_of": comp_of,
+                    "edges": [c.edges for c in comps],
+                    "bucket": buckets([len(c.rows) for c in comps], parts * _BUCKETS),
+                }
+            )
             tagged = ds.map_batches(
                 tag_batch, batch_format="pyarrow", fn_kwargs={"plan_ref": plan_ref}
             ).repartition(parts)
-            clusters = tagged.groupby("comp", num_partitions=parts).map_groups(
-                verify_group,
+            clusters = tagged.groupby("bucket", num_partitions=parts).map_groups(
+                verify_bucket,
                 batch_format="pyarrow",
                 fn_kwargs={"plan_ref": plan_ref, "options": opts},
             )
