@@ -43,6 +43,7 @@ typedef struct {
     Py_ssize_t table_cap;
     char *ops; /* the alignment, back to front: 'D' skip copy, 'I' skip source, 'M' */
     Py_ssize_t ops_cap;
+    Py_ssize_t pat_n, pat_cap; /* the sequence in masks and table: its length, table size */
 } Work;
 
 static int grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t item) {
@@ -78,12 +79,12 @@ static void work_free(Work *w) {
     PyMem_Free(w->ops);
 }
 
-/* Bit rows of the LCS of a (n1, the bit positions) and b (n2, one row per character).
- * Bit k of a row is set when a[k] adds nothing to the LCS of a[..k] with b so far.
- * Returns the LCS length, or -1 on error. Rows are stored only when `keep`. */
-static Py_ssize_t lcs_rows(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py_ssize_t n2,
-                           int keep, Work *w) {
-    if (n1 == 0 || n2 == 0) return 0;
+/* The masks of sequence a (n1 codes: the bit positions) for lcs_run, which can then
+ * run it against any number of sequences: a copy sentence is built once for all the
+ * source sentences it is compared with. 0, or -1 on error. */
+static int lcs_pattern(const Py_UCS4 *a, Py_ssize_t n1, Work *w) {
+    w->pat_n = n1;
+    if (n1 == 0) return 0;
     Py_ssize_t words = (n1 + 63) / 64;
     Py_ssize_t cap = 16;
     while (cap < 2 * n1) cap *= 2;
@@ -105,6 +106,18 @@ static Py_ssize_t lcs_rows(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py
         }
         w->masks[table[h].mask * words + k / 64] |= (uint64_t)1 << (k % 64);
     }
+    w->pat_cap = cap;
+    return 0;
+}
+
+/* Bit rows of the LCS of the pattern (lcs_pattern's a) and b (n2, one row per
+ * character). Bit k of a row is set when a[k] adds nothing to the LCS of a[..k] with b
+ * so far. Returns the LCS length, or -1 on error. Rows are stored only when `keep`. */
+static Py_ssize_t lcs_run(const Py_UCS4 *b, Py_ssize_t n2, int keep, Work *w) {
+    Py_ssize_t n1 = w->pat_n, cap = w->pat_cap;
+    if (n1 == 0 || n2 == 0) return 0;
+    Py_ssize_t words = (n1 + 63) / 64;
+    const Entry *table = w->table;
     uint64_t *v, *row0;
     Py_ssize_t need = keep ? n2 * words : words;
     if (grow((void **)&w->rows, &w->rows_cap, need + words, sizeof(uint64_t)) < 0) return -1;
@@ -139,6 +152,13 @@ static Py_ssize_t lcs_rows(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py
     return n1 - ones;
 }
 
+/* lcs_run of a against b. */
+static Py_ssize_t lcs_rows(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py_ssize_t n2,
+                           int keep, Work *w) {
+    if (lcs_pattern(a, n1, w) < 0) return -1;
+    return lcs_run(b, n2, keep, w);
+}
+
 /* rapidfuzz's Indel normalized similarity of sequences of n1 and n2 codes sharing an LCS
  * of `lcs`, computed the way it computes it, in float32 as its cdist returns it. */
 static float indel_f(Py_ssize_t n1, Py_ssize_t n2, Py_ssize_t lcs) {
@@ -147,12 +167,11 @@ static float indel_f(Py_ssize_t n1, Py_ssize_t n2, Py_ssize_t lcs) {
     return (float)(1.0 - dist);
 }
 
-/* indel_f of a and b. */
-static int indel_similarity(const Py_UCS4 *a, Py_ssize_t n1, const Py_UCS4 *b, Py_ssize_t n2,
-                            Work *w, double *out) {
-    Py_ssize_t lcs = lcs_rows(a, n1, b, n2, 0, w);
+/* indel_f of the pattern (lcs_pattern) and b. */
+static int indel_similarity(const Py_UCS4 *b, Py_ssize_t n2, Work *w, double *out) {
+    Py_ssize_t lcs = lcs_run(b, n2, 0, w);
     if (lcs < 0) return -1;
-    *out = indel_f(n1, n2, lcs);
+    *out = indel_f(w->pat_n, n2, lcs);
     return 0;
 }
 
@@ -214,24 +233,22 @@ static void doc_free(Doc *d) {
     for (int i = 0; i < 8; i++) Py_XDECREF(d->keep[i]);
 }
 
+/* What doc_load reads: attributes of the Encoded, then of its Analysis (keep[0]). */
+static const char *const DOC_ATTRS[8] = {"a",         "sents", "word_bags", "words",
+                                         "bags",      "sentences", "kinds", "tokens"};
+
 static int doc_load(PyObject *enc, Doc *d) {
     memset(d, 0, sizeof(*d));
-    PyObject *a = PyObject_GetAttrString(enc, "a");
-    d->keep[0] = a;
-    if (!a) return -1;
-    PyObject *sents = PyObject_GetAttrString(enc, "sents");
-    d->keep[1] = sents;
-    d->word_bags = PyObject_GetAttrString(enc, "word_bags");
-    d->keep[2] = d->word_bags;
-    PyObject *words = PyObject_GetAttrString(enc, "words");
-    d->keep[3] = words;
-    d->bags = PyObject_GetAttrString(enc, "bags");
-    d->keep[4] = d->bags;
-    if (!sents || !d->word_bags || !words || !d->bags) return -1;
-    PyObject *sentences = d->keep[5] = PyObject_GetAttrString(a, "sentences");
-    PyObject *kinds = d->keep[6] = PyObject_GetAttrString(a, "kinds");
-    d->tokens = d->keep[7] = PyObject_GetAttrString(a, "tokens");
-    int ok = sentences && kinds && d->tokens && PyList_Check(sents) && PyList_Check(d->word_bags) &&
+    for (int k = 0; k < 8; k++) { /* stop at the first missing one: its error stands */
+        d->keep[k] = PyObject_GetAttrString(k < 5 ? enc : d->keep[0], DOC_ATTRS[k]);
+        if (!d->keep[k]) return -1;
+    }
+    PyObject *sents = d->keep[1], *words = d->keep[3], *sentences = d->keep[5];
+    PyObject *kinds = d->keep[6];
+    d->word_bags = d->keep[2];
+    d->bags = d->keep[4];
+    d->tokens = d->keep[7];
+    int ok = PyList_Check(sents) && PyList_Check(d->word_bags) &&
              PyList_Check(d->bags) && PyList_Check(words) && PyList_Check(sentences) &&
              PyUnicode_Check(kinds) && PyList_Check(d->tokens) && PyUnicode_IS_ASCII(kinds);
     if (!ok) {
@@ -437,11 +454,11 @@ static Py_ssize_t align_clauses(const Doc *c, Py_ssize_t ci, const Doc *s, Py_ss
     }
     for (Py_ssize_t i = 0; i < nc; i++) {
         to[i] = -1;
+        if (lcs_pattern(c->codes + cc[2 * i], cc[2 * i + 1] - cc[2 * i], w) < 0) goto done;
         for (Py_ssize_t j = 0; j < ns; j++) {
             Ranked *r = &order[i * ns + j];
             r->index = i * ns + j;
-            if (indel_similarity(c->codes + cc[2 * i], cc[2 * i + 1] - cc[2 * i],
-                                 s->codes + sc[2 * j], sc[2 * j + 1] - sc[2 * j], w, &r->sim) < 0)
+            if (indel_similarity(s->codes + sc[2 * j], sc[2 * j + 1] - sc[2 * j], w, &r->sim) < 0)
                 goto done;
         }
     }
@@ -501,8 +518,8 @@ done:
  * sentence at once from an index of the source's bags; the sentence LCS is computed only
  * where it can change the two best (the mean is at most the bag similarity). */
 typedef struct {
-    Py_UCS4 *keys; /* open addressing: a code of the source -> its first posting */
-    int *head;
+    Entry *table; /* open addressing (table_find): a code of the source -> its first
+                   * posting, in the entry's mask (-1: a free slot, or no posting) */
     Py_ssize_t cap;
     int *next, *sent, *count; /* postings: (source sentence, how many times) */
     Py_ssize_t *acc;          /* per source sentence: codes shared with the copy sentence */
@@ -511,20 +528,13 @@ typedef struct {
 } Sims;
 
 static void sims_free(Sims *x) {
-    PyMem_Free(x->keys);
-    PyMem_Free(x->head);
+    PyMem_Free(x->table);
     PyMem_Free(x->next);
     PyMem_Free(x->sent);
     PyMem_Free(x->count);
     PyMem_Free(x->acc);
     PyMem_Free(x->bag);
     PyMem_Free(x->seen);
-}
-
-static Py_ssize_t sims_slot(const Sims *x, Py_UCS4 c) {
-    size_t h = hash_slot(c, x->cap);
-    while (x->head[h] != -2 && x->keys[h] != c) h = (h + 1) & (size_t)(x->cap - 1);
-    return (Py_ssize_t)h;
 }
 
 /* Where the run of equal codes that starts at i ends in a sorted bag. */
@@ -539,24 +549,23 @@ static Py_ssize_t run_end(int kind, const void *data, Py_ssize_t len, Py_ssize_t
 static int sims_load(Sims *x, const Doc *s) {
     memset(x, 0, sizeof(*x));
     Py_ssize_t n = 0;
-    for (Py_ssize_t k = 0; k < s->n_sents; k++) n += PyUnicode_GET_LENGTH(PyList_GET_ITEM(s->bags, k));
+    for (Py_ssize_t k = 0; k < s->n_sents; k++)
+        n += PyUnicode_GET_LENGTH(PyList_GET_ITEM(s->bags, k));
     x->cap = 16;
     while (x->cap < 2 * n) x->cap *= 2;
     Py_ssize_t ns = s->n_sents ? s->n_sents : 1;
-    x->keys = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)x->cap);
-    x->head = PyMem_Malloc(sizeof(int) * (size_t)x->cap);
+    x->table = PyMem_Malloc(sizeof(Entry) * (size_t)x->cap);
     x->next = PyMem_Malloc(sizeof(int) * (size_t)(n ? n : 1));
     x->sent = PyMem_Malloc(sizeof(int) * (size_t)(n ? n : 1));
     x->count = PyMem_Malloc(sizeof(int) * (size_t)(n ? n : 1));
     x->acc = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)ns);
     x->bag = PyMem_Malloc(sizeof(float) * (size_t)ns);
     x->seen = PyMem_Malloc((size_t)ns);
-    if (!x->keys || !x->head || !x->next || !x->sent || !x->count || !x->acc || !x->bag ||
-        !x->seen) {
+    if (!x->table || !x->next || !x->sent || !x->count || !x->acc || !x->bag || !x->seen) {
         PyErr_NoMemory();
         return -1;
     }
-    for (Py_ssize_t i = 0; i < x->cap; i++) x->head[i] = -2; /* -2: empty slot */
+    for (Py_ssize_t i = 0; i < x->cap; i++) x->table[i].mask = -1;
     int posts = 0;
     for (Py_ssize_t k = 0; k < s->n_sents; k++) {
         PyObject *bag = PyList_GET_ITEM(s->bags, k);
@@ -566,15 +575,12 @@ static int sims_load(Sims *x, const Doc *s) {
         for (Py_ssize_t i = 0, j; i < len; i = j) {
             Py_UCS4 c = PyUnicode_READ(kind, data, i);
             j = run_end(kind, data, len, i);
-            Py_ssize_t h = sims_slot(x, c);
-            if (x->head[h] == -2) {
-                x->keys[h] = c;
-                x->head[h] = -1;
-            }
+            Entry *e = &x->table[table_find(x->table, x->cap, c)];
+            e->key = c; /* a free slot takes the code; its -1 ends the chain */
             x->sent[posts] = (int)k;
             x->count[posts] = (int)(j - i);
-            x->next[posts] = x->head[h];
-            x->head[h] = posts++;
+            x->next[posts] = e->mask;
+            e->mask = posts++;
         }
     }
     return 0;
@@ -589,20 +595,24 @@ static void sims_bags(Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s) {
     Py_ssize_t len = PyUnicode_GET_LENGTH(bag);
     for (Py_ssize_t i = 0, j; i < len; i = j) {
         j = run_end(kind, data, len, i);
-        Py_ssize_t h = sims_slot(x, PyUnicode_READ(kind, data, i));
-        for (int p = x->head[h]; p >= 0; p = x->next[p])
+        size_t h = table_find(x->table, x->cap, PyUnicode_READ(kind, data, i));
+        for (int p = x->table[h].mask; p >= 0; p = x->next[p])
             x->acc[x->sent[p]] += (j - i) < x->count[p] ? (j - i) : x->count[p];
     }
     for (Py_ssize_t k = 0; k < s->n_sents; k++)
         x->bag[k] = indel_f(len, PyUnicode_GET_LENGTH(PyList_GET_ITEM(s->bags, k)), x->acc[k]);
 }
 
-/* The sentence similarity of copy sentence ci and source sentence si. */
-static int sim_at(const Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s, Py_ssize_t si,
-                  Work *w, float *out) {
-    Py_ssize_t n1 = c->end[ci] - c->start[ci], n2 = s->end[si] - s->start[si];
+/* The copy sentence ci as the pattern of the sim_at calls that follow. */
+static int sim_pattern(const Doc *c, Py_ssize_t ci, Work *w) {
+    return lcs_pattern(c->codes + c->start[ci], c->end[ci] - c->start[ci], w);
+}
+
+/* The sentence similarity of copy sentence ci (the pattern: sim_pattern) and source
+ * sentence si. */
+static int sim_at(const Sims *x, const Doc *s, Py_ssize_t si, Work *w, float *out) {
     double a;
-    if (indel_similarity(c->codes + c->start[ci], n1, s->codes + s->start[si], n2, w, &a) < 0)
+    if (indel_similarity(s->codes + s->start[si], s->end[si] - s->start[si], w, &a) < 0)
         return -1;
     *out = ((float)a + x->bag[si]) / 2.0f;
     return 0;
@@ -627,6 +637,7 @@ static int best_two(Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s, Work *w,
     top[0] = top[1] = -1;
     top_sim[0] = top_sim[1] = 0.0f;
     sims_bags(x, c, ci, s);
+    if (sim_pattern(c, ci, w) < 0) return -1;
     memset(x->seen, 0, (size_t)n_s);
     for (;;) {
         /* the most bag-similar source sentence not looked at yet */
@@ -636,7 +647,7 @@ static int best_two(Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s, Work *w,
         if (next < 0 || (top[1] >= 0 && x->bag[next] < top_sim[1])) break;
         x->seen[next] = 1;
         float v;
-        if (sim_at(x, c, ci, s, next, w, &v) < 0) return -1;
+        if (sim_at(x, s, next, w, &v) < 0) return -1;
         if (top[0] < 0 || ranks_before(v, next, top_sim[0], top[0], ci, c->n_sents, n_s)) {
             top[1] = top[0];
             top_sim[1] = top_sim[0];
@@ -652,31 +663,50 @@ static int best_two(Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s, Work *w,
 
 /* similarities(copy, source) -> the whole copy x source matrix as a list of rows (for
  * tests: unspin.align computes it with rapidfuzz and numpy). */
-static PyObject *similarities(PyObject *Py_UNUSED(self), PyObject *args) {
-    PyObject *copy, *source, *out = NULL;
-    if (!PyArg_ParseTuple(args, "OO:similarities", &copy, &source)) return NULL;
+/* What one call holds: both documents, the source's bag index, the scratch space. */
+typedef struct {
     Doc c, s;
     Sims x;
     Work w;
-    memset(&c, 0, sizeof(c)); /* doc_free(&s) runs when loading c fails */
-    memset(&s, 0, sizeof(s));
-    memset(&w, 0, sizeof(w));
-    memset(&x, 0, sizeof(x));
-    if (doc_load(copy, &c) < 0 || doc_load(source, &s) < 0 || sims_load(&x, &s) < 0) goto done;
-    out = PyList_New(c.n_sents);
+} Ctx;
+
+static int ctx_load(Ctx *t, PyObject *copy, PyObject *source) {
+    memset(t, 0, sizeof(*t)); /* ctx_free is safe whatever failed */
+    if (doc_load(copy, &t->c) < 0 || doc_load(source, &t->s) < 0) return -1;
+    return sims_load(&t->x, &t->s);
+}
+
+static void ctx_free(Ctx *t) {
+    doc_free(&t->c);
+    doc_free(&t->s);
+    sims_free(&t->x);
+    work_free(&t->w);
+}
+
+static PyObject *similarities(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *copy, *source, *out = NULL;
+    if (!PyArg_ParseTuple(args, "OO:similarities", &copy, &source)) return NULL;
+    Ctx ctx;
+    Doc *c = &ctx.c, *s = &ctx.s;
+    if (ctx_load(&ctx, copy, source) < 0) goto done;
+    out = PyList_New(c->n_sents);
     if (!out) goto done;
-    for (Py_ssize_t ci = 0; ci < c.n_sents; ci++) {
-        PyObject *row = PyList_New(s.n_sents);
+    for (Py_ssize_t ci = 0; ci < c->n_sents; ci++) {
+        PyObject *row = PyList_New(s->n_sents);
         if (!row) {
             Py_CLEAR(out);
             goto done;
         }
         PyList_SET_ITEM(out, ci, row);
-        sims_bags(&x, &c, ci, &s);
-        for (Py_ssize_t si = 0; si < s.n_sents; si++) {
+        sims_bags(&ctx.x, c, ci, s);
+        if (sim_pattern(c, ci, &ctx.w) < 0) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        for (Py_ssize_t si = 0; si < s->n_sents; si++) {
             float v;
             PyObject *f;
-            if (sim_at(&x, &c, ci, &s, si, &w, &v) < 0 || !(f = PyFloat_FromDouble(v))) {
+            if (sim_at(&ctx.x, s, si, &ctx.w, &v) < 0 || !(f = PyFloat_FromDouble(v))) {
                 Py_CLEAR(out);
                 goto done;
             }
@@ -684,10 +714,7 @@ static PyObject *similarities(PyObject *Py_UNUSED(self), PyObject *args) {
         }
     }
 done:
-    doc_free(&c);
-    doc_free(&s);
-    sims_free(&x);
-    work_free(&w);
+    ctx_free(&ctx);
     return out;
 }
 
@@ -710,17 +737,12 @@ static PyObject *align_rows(PyObject *Py_UNUSED(self), PyObject *args) {
     }
     for (int k = 0; k < cf.n_marks; k++) cf.marks[k] = PyUnicode_READ_CHAR(marks, k);
 
-    Doc c, s;
-    Work w;
-    Sims x;
-    memset(&w, 0, sizeof(w));
-    memset(&c, 0, sizeof(c));
-    memset(&s, 0, sizeof(s));
-    memset(&x, 0, sizeof(x));
+    Ctx ctx;
+    Doc *c = &ctx.c, *s = &ctx.s;
     PyObject *pairs = NULL, *result = NULL;
     char *reused = NULL;
-    if (doc_load(copy, &c) < 0 || doc_load(source, &s) < 0 || sims_load(&x, &s) < 0) goto done;
-    Py_ssize_t n_s = s.n_sents;
+    if (ctx_load(&ctx, copy, source) < 0) goto done;
+    Py_ssize_t n_s = s->n_sents;
     reused = PyMem_Calloc((size_t)(n_s ? n_s : 1), 1);
     pairs = PyList_New(0);
     if (!reused || !pairs) {
@@ -728,23 +750,23 @@ static PyObject *align_rows(PyObject *Py_UNUSED(self), PyObject *args) {
         goto done;
     }
     Py_ssize_t aligned = 0, matched_total = 0;
-    for (Py_ssize_t ci = 0; ci < c.n_sents; ci++) {
-        Py_ssize_t cw = c.words[ci];
+    for (Py_ssize_t ci = 0; ci < c->n_sents; ci++) {
+        Py_ssize_t cw = c->words[ci];
         if (cw == 0 || n_s == 0) continue;
         /* The two most similar source sentences; ties go to the one nearest this
          * sentence's place in the text, then the first (as the reference sorts). */
         Py_ssize_t top[2];
         float top_sim[2];
-        if (best_two(&x, &c, ci, &s, &w, top, top_sim) < 0) goto done;
+        if (best_two(&ctx.x, c, ci, s, &ctx.w, top, top_sim) < 0) goto done;
         PyObject *best_changes = NULL;
         Py_ssize_t best_si = -1, best_matched = 0;
         double best_dice = 0.0;
         for (int t = 0; t < 2 && top[t] >= 0; t++) {
             Py_ssize_t si = top[t];
             if ((double)top_sim[t] < cf.min_sentence / 2) break;
-            Py_ssize_t sw = s.words[si];
+            Py_ssize_t sw = s->words[si];
             Py_ssize_t shared =
-                shared_words(PyList_GET_ITEM(c.word_bags, ci), PyList_GET_ITEM(s.word_bags, si));
+                shared_words(PyList_GET_ITEM(c->word_bags, ci), PyList_GET_ITEM(s->word_bags, si));
             double bound = (double)(2 * shared) / (double)(cw + sw);
             if (bound < cf.min_sentence || (best_si >= 0 && bound <= best_dice)) continue;
             PyObject *changes = PyList_New(0);
@@ -752,10 +774,10 @@ static PyObject *align_rows(PyObject *Py_UNUSED(self), PyObject *args) {
                 Py_XDECREF(best_changes);
                 goto done;
             }
-            Py_ssize_t matched =
-                lcs_changes(&c, c.start[ci], c.end[ci], &s, s.start[si], s.end[si], &cf, &w, changes);
+            Py_ssize_t matched = lcs_changes(c, c->start[ci], c->end[ci], s, s->start[si],
+                                             s->end[si], &cf, &ctx.w, changes);
             if (matched >= 0 && matched < shared) /* clauses may be swapped */
-                matched = align_clauses(&c, ci, &s, si, matched, &changes, &cf, &w);
+                matched = align_clauses(c, ci, s, si, matched, &changes, &cf, &ctx.w);
             if (matched < 0) {
                 Py_DECREF(changes);
                 Py_XDECREF(best_changes);
@@ -788,15 +810,12 @@ static PyObject *align_rows(PyObject *Py_UNUSED(self), PyObject *args) {
     }
     Py_ssize_t reused_words = 0;
     for (Py_ssize_t si = 0; si < n_s; si++)
-        if (reused[si]) reused_words += s.words[si];
+        if (reused[si]) reused_words += s->words[si];
     result = Py_BuildValue("Onnn", pairs, aligned, matched_total, reused_words);
 done:
     Py_XDECREF(pairs);
     PyMem_Free(reused);
-    doc_free(&c);
-    doc_free(&s);
-    sims_free(&x);
-    work_free(&w);
+    ctx_free(&ctx);
     return result;
 }
 

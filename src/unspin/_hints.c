@@ -23,12 +23,6 @@ static inline unsigned tri(const char *s) {
     return ((unsigned)u[0] * 961u + (unsigned)u[1] * 31u + (unsigned)u[2]) & 4095u;
 }
 
-/* The first character of needle i when it is ASCII, else -1. */
-static int first_char_of(PyObject *needles, Py_ssize_t i) {
-    PyObject *s = PyTuple_GET_ITEM(needles, i);
-    return PyUnicode_IS_ASCII(s) ? ((const unsigned char *)PyUnicode_DATA(s))[0] : -1;
-}
-
 static PyObject *hits_per_line(PyObject *self, PyObject *args) {
     PyObject *low, *starts, *needles;
     if (!PyArg_ParseTuple(args, "UO!O!:hits_per_line", &low, &PyList_Type, &starts,
@@ -47,6 +41,10 @@ static PyObject *hits_per_line(PyObject *self, PyObject *args) {
     const char **data = NULL;
     PyObject *out = NULL;
     for (int c = 0; c < 128; c++) first[c] = -1;
+    /* A filter on the first three characters of the needles (when none is shorter):
+     * most positions of a text start none, and are passed over on one bit. */
+    uint64_t seen[64] = {0};
+    int filtered = k > 0;
     next = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(k ? k : 1));
     lens = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(k ? k : 1));
     data = PyMem_Malloc(sizeof(char *) * (size_t)(k ? k : 1));
@@ -66,15 +64,9 @@ static PyObject *hits_per_line(PyObject *self, PyObject *args) {
         unsigned char c = (unsigned char)data[i][0];
         next[i] = first[c];
         first[c] = i;
-    }
-    /* A filter on the first three characters of the needles (when none is shorter):
-     * most positions of a text start none, and are passed over on one bit. */
-    uint64_t seen[64] = {0};
-    int filtered = k > 0;
-    for (Py_ssize_t i = 0; i < k; i++) {
-        if (first_char_of(needles, i) < 0) continue; /* not ASCII */
-        if (lens[i] < 3) filtered = 0;
-        else {
+        if (lens[i] < 3) {
+            filtered = 0;
+        } else {
             unsigned h = tri(data[i]);
             seen[h >> 6] |= (uint64_t)1 << (h & 63);
         }
@@ -90,9 +82,7 @@ static PyObject *hits_per_line(PyObject *self, PyObject *args) {
             unsigned h = tri(text + p);
             if (!(seen[h >> 6] & ((uint64_t)1 << (h & 63)))) continue;
         }
-        Py_ssize_t i = first[(unsigned char)text[p]];
-        if (i < 0) continue;
-        for (; i >= 0; i = next[i]) {
+        for (Py_ssize_t i = first[(unsigned char)text[p]]; i >= 0; i = next[i]) {
             if (lens[i] > n - p || memcmp(text + p, data[i], (size_t)lens[i]) != 0) continue;
             /* bisect_right(starts, p) - 1, walking forward: p only grows. */
             if (li == 0 || p >= next_start) {

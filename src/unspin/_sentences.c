@@ -30,7 +30,9 @@
 typedef int (*splitter_fn)(const char *in, int in_bytes, char *out, const int max_out);
 
 /* Growing scratch buffers: blingfire's output, and a non-ASCII line's UTF-8. The GIL
- * is held throughout, so one of each serves every call. */
+ * is held throughout, so one of each serves every call; one grown past KEEP_BYTES by a
+ * huge line is given back when the call ends. */
+#define KEEP_BYTES ((size_t)1 << 20)
 typedef struct {
     char *data;
     size_t cap;
@@ -49,6 +51,14 @@ static char *reserve(Scratch *s, size_t size) {
         s->cap = size;
     }
     return s->data;
+}
+
+static void trim(Scratch *s) {
+    if (s->cap > KEEP_BYTES) {
+        PyMem_Free(s->data);
+        s->data = NULL;
+        s->cap = 0;
+    }
 }
 
 /* UTF-8 of the characters [a, b) into line_buf; -1 (no exception) on a surrogate. */
@@ -106,21 +116,6 @@ static Py_ssize_t bisect_left(PyObject *starts, Py_ssize_t x) {
     return lo;
 }
 
-static PyObject *pair(Py_ssize_t a, Py_ssize_t b) {
-    PyObject *t = PyTuple_New(2);
-    if (!t) return NULL;
-    PyObject *x = PyLong_FromSsize_t(a), *y = PyLong_FromSsize_t(b);
-    if (!x || !y) {
-        Py_XDECREF(x);
-        Py_XDECREF(y);
-        Py_DECREF(t);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(t, 0, x);
-    PyTuple_SET_ITEM(t, 1, y);
-    return t;
-}
-
 /* Keep the sentence [s, e) (characters) when it holds a token. 0, or -1 on error. */
 static int add(PyObject *starts, PyObject *sents, PyObject *spans, Py_ssize_t s, Py_ssize_t e) {
     Py_ssize_t i = bisect_left(starts, s);
@@ -128,12 +123,12 @@ static int add(PyObject *starts, PyObject *sents, PyObject *spans, Py_ssize_t s,
     Py_ssize_t j = bisect_left(starts, e);
     if (j < 0) return -1;
     if (j <= i) return 0;
-    PyObject *a = pair(i, j);
+    PyObject *a = Py_BuildValue("(nn)", i, j);
     if (!a) return -1;
     int r = PyList_Append(sents, a);
     Py_DECREF(a);
     if (r < 0) return -1;
-    PyObject *b = pair(s, e);
+    PyObject *b = Py_BuildValue("(nn)", s, e);
     if (!b) return -1;
     r = PyList_Append(spans, b);
     Py_DECREF(b);
@@ -157,8 +152,7 @@ static int split_line(splitter_fn split, const char *line, Py_ssize_t n, Py_ssiz
         const char *nl = memchr(out + k, '\n', (size_t)(len - k));
         Py_ssize_t m = (nl ? nl - out : len) - k;
         if (m > 0) {
-            const char *at = pos + m <= n ? memmem(line + pos, (size_t)(n - pos), out + k, (size_t)m)
-                                          : NULL;
+            const char *at = memmem(line + pos, (size_t)(n - pos), out + k, (size_t)m);
             if (!at) return 0;
             Py_ssize_t s = at - line;
             for (; pos < s; pos++) chars += ((unsigned char)line[pos] & 0xC0) != 0x80;
@@ -185,7 +179,7 @@ static PyObject *sentences(PyObject *self, PyObject *args) {
     const void *data = PyUnicode_DATA(text);
     int ascii = PyUnicode_IS_ASCII(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    PyObject *sents = PyList_New(0), *spans = PyList_New(0);
+    PyObject *res = NULL, *sents = PyList_New(0), *spans = PyList_New(0);
     if (!sents || !spans) goto fail;
     for (Py_ssize_t a = 0; a < n;) {
         Py_ssize_t b = a;
@@ -214,18 +208,17 @@ static PyObject *sentences(PyObject *self, PyObject *args) {
         }
         a = b + 1;
     }
-    PyObject *res = PyTuple_Pack(2, sents, spans);
-    Py_DECREF(sents);
-    Py_DECREF(spans);
-    return res;
+    res = PyTuple_Pack(2, sents, spans);
+    goto done;
 defer:
-    Py_DECREF(sents);
-    Py_DECREF(spans);
-    Py_RETURN_NONE;
-fail:
+    res = Py_NewRef(Py_None);
+fail: /* res is NULL */
+done:
     Py_XDECREF(sents);
     Py_XDECREF(spans);
-    return NULL;
+    trim(&out_buf);
+    trim(&line_buf);
+    return res;
 }
 
 static PyMethodDef methods[] = {

@@ -185,7 +185,7 @@ def find_strays(text: str, title: str | None = None) -> list[Stray]:
             and len(stripped.split()) <= 30
         ):
             reason = "promo"
-        elif i == 0 and _title_like(stripped) and first_key != title_key:
+        elif i == 0 and first_is_title and first_key != title_key:
             if not stripped.lower().startswith("by ") and _foreign_headline(
                 words_of(0)[0], title_words, shared(i)
             ):

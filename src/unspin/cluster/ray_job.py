@@ -135,6 +135,7 @@ def read_batch(
             if isinstance(it, ReadProblem):
                 rows.append({"key": key, "origin": it.origin, "problem": it.message})
             else:
+                chars += len(it.text)
                 rows.append(
                     {
                         "key": key,
@@ -146,7 +147,6 @@ def read_batch(
                         "origin": it.origin,
                     }
                 )
-            chars += len(rows[-1].get("text") or "")
             if chars >= _BLOCK_CHARS or len(rows) >= _BLOCK_DOCS:
                 yield sketch_batch(_rows_table(rows, _READ_FIELDS), options)
                 rows, chars = [], 0
@@ -239,32 +239,31 @@ def _verify_component(
 ) -> list[dict[str, Any]]:
     """The encoded clusters of one component's documents (``rows``, in key order)."""
     out: list[dict[str, Any]] = []
-    if rows:
-        edges = _plan(plan_ref)["edges"][rows[0]["comp"]]
-        docs = [
-            CandidateDoc(
-                key=r["key"],
-                id=r["id"],
-                text=r["text"],
-                url=r["url"],
-                site=site_of(r["url"]),
-                date=r["date"],
-                title=r["title"],
-            )
-            for r in rows
-        ]
-        for c in cluster_component(docs, edges, options):
-            # The record's JSON as the sink keeps it, and the little the sink reads of
-            # it: the driver neither parses nor re-encodes whole records.
-            e = EncodedCluster.of(c)
-            out.append(
-                {
-                    "root_key": e.root_key,
-                    "root": e.root,
-                    "data": e.data,
-                    "light": json.dumps(e.light),
-                }
-            )
+    edges = _plan(plan_ref)["edges"][rows[0]["comp"]]
+    docs = [
+        CandidateDoc(
+            key=r["key"],
+            id=r["id"],
+            text=r["text"],
+            url=r["url"],
+            site=site_of(r["url"]),
+            date=r["date"],
+            title=r["title"],
+        )
+        for r in rows
+    ]
+    for c in cluster_component(docs, edges, options):
+        # The record's JSON as the sink keeps it, and the little the sink reads of
+        # it: the driver neither parses nor re-encodes whole records.
+        e = EncodedCluster.of(c)
+        out.append(
+            {
+                "root_key": e.root_key,
+                "root": e.root,
+                "data": e.data,
+                "light": json.dumps(e.light),
+            }
+        )
     return out
 
 

@@ -100,6 +100,7 @@ class Cluster:
         return sorted({m.site for m in self.members if m.site})
 
     def to_dict(self, cluster_id: int) -> dict[str, Any]:
+        """The record as a dict: what :meth:`to_json` writes (a test holds them together)."""
         root = self.root
         d: dict[str, Any] = {
             "cluster": cluster_id,
