@@ -615,6 +615,20 @@ def test_ray_equals_local(
         assert {r["verified"] for r in lrec} == {verify}
 
 
+def test_ray_with_archive_equals_local(local_ray: None, archive: Archive, tmp_path: Path) -> None:
+    # With an archive every component is verified in a task of its own bucket (triage too:
+    # the root is traced there); the tasks take their documents from the read blocks.
+    from unspin.cluster.ray_job import cluster_inputs_ray
+
+    path = write_jsonl(tmp_path / "spins.jsonl", [d for d in crawl() if d.id.startswith("farm-")])
+    for verify in (True, False):
+        opts = ClusterOptions(workers=2, archive=str(archive.path), verify=verify)
+        local = records(cluster_inputs([str(path)], None, dataclasses.replace(opts, workers=1)))
+        remote = records(cluster_inputs_ray([str(path)], None, opts))
+        assert remote == local and len(local) == 3
+        assert all(r["sources"] for r in remote)
+
+
 def test_cluster_alignment_equals_trace_alignment() -> None:
     # verify_component encodes the sentences once per component (one coding for all its
     # documents): the alignments must be those of align on each pair alone.

@@ -8,15 +8,16 @@ Same stages, same functions, same clusters (ids, members, roots) as the local ru
               (Ray's object store: texts spill to disk, not to the driver)
            -> sketch columns without texts streamed to the driver: repeated ids, LSH
               candidates and their components (numpy, ~2 KB per document)
-           -> candidate documents tagged with their component
-           -> groupby(bucket of components).map_groups(verify_component per component)
-              (in parallel; buckets balanced by documents on the driver)
+           -> components shared out to buckets balanced by documents (on the driver)
+           -> one task per bucket (from_items(buckets).map_batches): verify_component per
+              component, its documents taken from the materialized read blocks by key
+              (zero-copy from the object store; no shuffle of the texts)
            -> cluster records streamed to the driver, numbered in input order of roots.
 
 Triage (``verify=False``): components are grouped on the driver from the sketch columns
 (:func:`unspin.cluster.triage.group_component`); members of components without a date for
 every member get their :func:`unspin.cluster.triage.plainness` from a map over the documents.
-With an archive, components go through the groupby instead (the root is traced there).
+With an archive, components go through the bucket tasks instead (the root is traced there).
 
 ``ray.init(address=...)`` joins a running cluster (inputs and the archive must be
 readable from every node, and unspin installed there); without an address a local Ray
@@ -32,7 +33,6 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, fields
-from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -52,13 +52,12 @@ from unspin.readers import JsonlPart, ReadItem, ReadOptions, ReadProblem, read_i
 
 RAY_HINT = "pip install 'unspin[ray]'"
 _PART_BYTES = 8 << 20  # a JSONL file larger than this is read in parts of about this size
-# A read task's blocks: a few MB of text each. Ray Data's costs are per block (tasks of
-# the shuffle, slices of map_groups); blocks of 256 documents made the verify stage at
-# 100,000 documents ~8% slower than blocks of 2,048.
+# A read task's blocks: a few MB of text each. Ray Data's costs are per block, and each
+# verify task looks up its documents' keys in every block.
 _BLOCK_CHARS = 4 << 20
 _BLOCK_DOCS = 4096
-_GROUP_DOCS = 20_000  # candidate documents per shuffle partition, at most (texts ~60 MB)
-_BUCKETS = 8  # buckets of components per shuffle partition, balanced by documents
+_GROUP_DOCS = 20_000  # candidate documents per group of _BUCKETS verify tasks, at most
+_BUCKETS = 8  # verify tasks per group: ~2,500 documents (~1 s) each at most
 _STR_FIELDS = ("id", "text", "title", "url", "date", "origin", "problem")
 
 
@@ -172,12 +171,11 @@ def sketch_batch(batch: Any, options: ClusterOptions) -> Any:
     )
 
 
-def _partitions(ray: Any, comp_of: dict[int, int]) -> int:
-    """Partitions of the shuffle that gathers each component's documents: one per CPU,
-    more when the candidate documents are many (each partition's texts are in memory at
-    once). Ray Data's default (200) makes many tiny tasks on a small machine."""
+def _partitions(ray: Any, docs: int) -> int:
+    """Groups of verify tasks: one per CPU, more when the candidate documents are many
+    (a task's texts are in memory at once)."""
     cpus = int(ray.cluster_resources().get("CPU", 1))
-    return max(1, cpus, -(-len(comp_of) // _GROUP_DOCS))
+    return max(1, cpus, -(-docs // _GROUP_DOCS))
 
 
 _PLANS: dict[str, Any] = {}
@@ -206,40 +204,56 @@ def buckets(sizes: Sequence[int], n: int) -> list[int]:
     return out
 
 
-def tag_batch(batch: Any, plan_ref: Any) -> Any:
-    """Keep the candidate documents of ``batch``, each with its component number and the
-    component's bucket."""
+def _bucket_rows(blocks: Sequence[Any], keys: np.ndarray) -> list[dict[str, Any]]:
+    """The rows of the documents with ``keys`` (sorted) from the materialized read blocks
+    (``blocks``: their object refs), in key order. One block at a time: a block comes
+    zero-copy from the node's object store (fetched to the node first on a cluster) and is
+    let go before the next; only the rows asked for are converted to Python."""
     import pyarrow as pa
 
-    plan = _plan(plan_ref)
-    comp_of: dict[int, int] = plan["comp_of"]
-    bucket: list[int] = plan["bucket"]
-    keys = batch.column("key").to_pylist()
-    take = [i for i, k in enumerate(keys) if k in comp_of]
-    t = batch.select(["key", "id", "text", "title", "url", "date"]).take(pa.array(take, pa.int64()))
-    comps = [comp_of[keys[i]] for i in take]
-    t = t.append_column("comp", pa.array(comps, type=pa.int64()))
-    return t.append_column("bucket", pa.array([bucket[c] for c in comps], type=pa.int64()))
+    ray = _ray()
+    rows: list[dict[str, Any]] = []
+    for ref in blocks:
+        block = ray.get(ref)
+        at = block.column("key").to_numpy()
+        take = np.flatnonzero(np.isin(at, keys, assume_unique=True))
+        if len(take):
+            cols = ["key", "id", "text", "title", "url", "date"]
+            rows.extend(block.select(cols).take(pa.array(take, pa.int64())).to_pylist())
+    rows.sort(key=itemgetter("key"))
+    return rows
 
 
-def verify_bucket(group: Any, plan_ref: Any, options: ClusterOptions) -> Any:
-    """:func:`unspin.cluster.cluster_component` over each component of one bucket. Ray
-    Data's costs are per group (a slice, a call, a table out): a bucket holds many
-    components."""
+def verify_bucket(
+    batch: dict[str, np.ndarray], plan_ref: Any, blocks: Any, options: ClusterOptions
+) -> Any:
+    """:func:`unspin.cluster.cluster_component` over each component of the buckets in
+    ``batch`` (one, see :func:`cluster_inputs_ray`). Each bucket takes its documents from
+    the read blocks (``blocks``: their object refs) instead of a shuffle gathering each
+    component's texts (verify stage 3.8 -> 2.9 s at 14,702 documents, 21.6 -> 18.8 s at
+    100,000: bench/RESULTS.md)."""
     relax_gc()  # as a local worker does (a Ray worker's heap is large: Ray, Arrow)
-    rows = sorted(group.to_pylist(), key=lambda r: (r["comp"], r["key"]))
+    plan = _plan(plan_ref)
     out: list[dict[str, Any]] = []
-    for _, comp_rows in groupby(rows, key=itemgetter("comp")):
-        out.extend(_verify_component(list(comp_rows), plan_ref, options))
+    for b in batch["bucket"].tolist():
+        keys = plan["keys"][b]
+        comp = plan["comp"][b]
+        rows = _bucket_rows(blocks, keys)
+        by_comp: dict[int, list[dict[str, Any]]] = {}
+        for r, c in zip(rows, comp.tolist(), strict=True):
+            by_comp.setdefault(c, []).append(r)
+        for c in sorted(by_comp):
+            out.extend(_verify_component(c, by_comp[c], plan_ref, options))
     return _rows_table(out, ("root_key", "root", "data", "light"))
 
 
 def _verify_component(
-    rows: list[dict[str, Any]], plan_ref: Any, options: ClusterOptions
+    comp: int, rows: list[dict[str, Any]], plan_ref: Any, options: ClusterOptions
 ) -> list[dict[str, Any]]:
-    """The encoded clusters of one component's documents (``rows``, in key order)."""
+    """The encoded clusters of component ``comp`` from its documents (``rows``, in key
+    order)."""
     out: list[dict[str, Any]] = []
-    edges = _plan(plan_ref)["edges"][rows[0]["comp"]]
+    edges = _plan(plan_ref)["edges"][comp]
     docs = [
         CandidateDoc(
             key=r["key"],
@@ -293,12 +307,6 @@ def _configure_data(ray: Any, progress_bars: bool) -> None:
             setattr(ctx, name, progress_bars and name != "print_on_execution_start")
     if hasattr(ctx.execution_options, "verbose_progress"):
         ctx.execution_options.verbose_progress = False
-    # The component shuffle as tasks (sort-based), which run in the workers that have
-    # already imported unspin, instead of hash-shuffle aggregators: actors that each
-    # start a fresh process first (bench/RESULTS.md, "Compiled-core and Ray round").
-    strategy = getattr(ray.data.context, "ShuffleStrategy", None)
-    if strategy is not None:
-        ctx.shuffle_strategy = strategy.SORT_SHUFFLE_PULL_BASED
     # Ray Data reserves part of the CPUs for each operator; on a small machine that left
     # one read task running at a time (each stage here is materialized or consumed before
     # the next, so the stages do not compete).
@@ -417,22 +425,30 @@ def cluster_inputs_ray(
                     progress("verify", done)
             comps = []
         if comps:
-            comp_of = {int(table.keys[r]): n for n, c in enumerate(comps) for r in c.rows}
-            parts = _partitions(ray, comp_of)
-            plan_ref = ray.put(
-                {
-                    "comp_of": comp_of,
-                    "edges": [c.edges for c in comps],
-                    "bucket": buckets([len(c.rows) for c in comps], parts * _BUCKETS),
-                }
-            )
-            tagged = ds.map_batches(
-                tag_batch, batch_format="pyarrow", fn_kwargs={"plan_ref": plan_ref}
-            ).repartition(parts)
-            clusters = tagged.groupby("bucket", num_partitions=parts).map_groups(
+            # Components shared out to buckets balanced by documents; each bucket is one
+            # task that reads its documents from the read blocks (no shuffle).
+            sizes = [len(c.rows) for c in comps]
+            nb = _partitions(ray, sum(sizes)) * _BUCKETS
+            where = buckets(sizes, nb)
+            keys: list[list[int]] = [[] for _ in range(nb)]
+            comp_no: list[list[int]] = [[] for _ in range(nb)]
+            for n, c in enumerate(comps):
+                for r in c.rows:
+                    keys[where[n]].append(int(table.keys[r]))
+                    comp_no[where[n]].append(n)
+            plan: dict[str, Any] = {"edges": [c.edges for c in comps], "keys": [], "comp": []}
+            for k, cn in zip(keys, comp_no, strict=True):
+                order = np.argsort(np.asarray(k, dtype=np.int64), kind="stable")
+                plan["keys"].append(np.asarray(k, dtype=np.int64)[order])
+                plan["comp"].append(np.asarray(cn, dtype=np.int64)[order])
+            plan_ref = ray.put(plan)
+            used = [b for b in range(nb) if len(plan["keys"][b])]
+            clusters = ray.data.from_items(
+                [{"bucket": b} for b in used], override_num_blocks=len(used)
+            ).map_batches(
                 verify_bucket,
-                batch_format="pyarrow",
-                fn_kwargs={"plan_ref": plan_ref, "options": opts},
+                batch_size=1,
+                fn_kwargs={"plan_ref": plan_ref, "blocks": ds.to_arrow_refs(), "options": opts},
             )
             for batch in clusters.iter_batches(batch_size=256, batch_format="pyarrow"):
                 done = 0
