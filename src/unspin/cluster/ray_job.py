@@ -33,7 +33,6 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, fields
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -212,23 +211,23 @@ def buckets(sizes: Sequence[int], n: int) -> list[int]:
     return out
 
 
-def _bucket_rows(blocks: Sequence[Any], keys: np.ndarray) -> list[dict[str, Any]]:
-    """The rows of the documents with ``keys`` (sorted) from the materialized read blocks
-    (``blocks``: their object refs), in key order. One block at a time: a block comes
-    zero-copy from the node's object store (fetched to the node first on a cluster) and is
-    let go before the next; only the rows asked for are converted to Python."""
+def _bucket_rows(blocks: Sequence[Any], block_no: np.ndarray, row_no: np.ndarray) -> list[Any]:
+    """The rows at (``block_no``, ``row_no``) of the materialized read blocks (``blocks``:
+    their object refs), in that order. One block at a time: a block comes zero-copy from
+    the node's object store (fetched to the node first on a cluster) and is let go before
+    the next; only the rows asked for are converted to Python."""
     import pyarrow as pa
 
     ray = _ray()
-    rows: list[dict[str, Any]] = []
-    for ref in blocks:
-        block = ray.get(ref)
-        at = block.column("key").to_numpy()
-        take = np.flatnonzero(np.isin(at, keys, assume_unique=True))
-        if len(take):
+    rows: list[Any] = [None] * len(block_no)
+    order = np.argsort(block_no, kind="stable")
+    for at in np.split(order, np.flatnonzero(np.diff(block_no[order])) + 1):
+        if len(at):
+            block = ray.get(blocks[int(block_no[at[0]])])
             cols = ["key", "id", "text", "title", "url", "date"]
-            rows.extend(block.select(cols).take(pa.array(take, pa.int64())).to_pylist())
-    rows.sort(key=itemgetter("key"))
+            got = block.select(cols).take(pa.array(row_no[at], pa.int64())).to_pylist()
+            for i, r in zip(at.tolist(), got, strict=True):
+                rows[i] = r
     return rows
 
 
@@ -246,9 +245,8 @@ def verify_bucket(
     relax_gc()
     out: list[dict[str, Any]] = []
     for b in batch["bucket"].tolist():
-        keys = plan["keys"][b]
+        rows = _bucket_rows(blocks, plan["block"][b], plan["row"][b])
         comp = plan["comp"][b]
-        rows = _bucket_rows(blocks, keys)
         by_comp: dict[int, list[dict[str, Any]]] = {}
         for r, c in zip(rows, comp.tolist(), strict=True):
             by_comp.setdefault(c, []).append(r)
@@ -291,18 +289,17 @@ def _verify_component(
     return out
 
 
-def plain_batch(batch: Any, keys_ref: Any) -> Any:
-    """:func:`unspin.cluster.triage.plainness` of the documents of ``batch`` whose keys are in
-    the set behind ``keys_ref`` (triage: undated candidate documents)."""
+def plain_part(block: Any, keys: np.ndarray) -> Any:
+    """:func:`unspin.cluster.triage.plainness` of the documents of a read block whose keys
+    are ``keys`` (triage: undated candidate documents), as columns ``key`` and ``plain``."""
     import pyarrow as pa
 
-    need: set[int] = _plan(keys_ref)
-    keys = batch.column("key").to_pylist()
-    take = [i for i, k in enumerate(keys) if k in need]
-    texts = batch.column("text").take(pa.array(take, pa.int64())).to_pylist()
+    at = block.column("key").to_numpy()
+    take = np.flatnonzero(np.isin(at, keys))
+    texts = block.column("text").take(pa.array(take, pa.int64())).to_pylist()
     return pa.table(
         {
-            "key": pa.array([keys[i] for i in take], type=pa.int64()),
+            "key": pa.array(at[take], type=pa.int64()),
             "plain": pa.array([plainness(t) for t in texts], type=pa.float64()),
         }
     )
@@ -374,7 +371,9 @@ def cluster_inputs_ray(
         # tasks 0.17 s), in block order.
         blocks = ds.to_arrow_refs()
         project = ray.remote(sketch_part)
+        block_keys: list[np.ndarray] = []  # each block's keys, for the triage's texts
         for batch in map(ray.get, [project.remote(b) for b in blocks]):
+            block_keys.append(batch.column("key").to_numpy())
             cols = {c: batch.column(c).to_pylist() for c in columns}
             good = []
             for i, problem in enumerate(cols["problem"]):
@@ -405,25 +404,30 @@ def cluster_inputs_ray(
         sink = ClusterSink()
         sink.timings.update(sketch=t1 - t0, candidates=sink.started - t1)
         if not opts.verify and not opts.archive:
-            # Triage groups on the driver; undated members' plainness comes from a map
-            # over the documents (no shuffle).
-            need = {
-                int(table.keys[r])
-                for c in comps
-                if needs_text([table.dates[r] for r in c.rows], opts)
-                for r in c.rows
-            }
+            # Triage groups on the driver; undated members' plainness comes from a task
+            # next to each read block that holds some (no shuffle).
+            need = np.array(
+                [
+                    int(table.keys[r])
+                    for c in comps
+                    if needs_text([table.dates[r] for r in c.rows], opts)
+                    for r in c.rows
+                ],
+                dtype=np.int64,
+            )
             plains: dict[int, float | None] = {}
-            if need:
-                keys_ref = ray.put(need)
-                mapped = ds.select_columns(["key", "text"]).map_batches(
-                    plain_batch, batch_format="pyarrow", fn_kwargs={"keys_ref": keys_ref}
-                )
-                for batch in mapped.iter_batches(batch_size=4096, batch_format="pyarrow"):
+            if len(need):
+                plain = ray.remote(plain_part)
+                parts = []
+                for b, at in zip(blocks, block_keys, strict=True):
+                    mine = at[np.isin(at, need)]
+                    if len(mine):
+                        parts.append(plain.remote(b, mine))
+                for part in map(ray.get, parts):
                     plains.update(
                         zip(
-                            batch.column("key").to_pylist(),
-                            batch.column("plain").to_pylist(),
+                            part.column("key").to_pylist(),
+                            part.column("plain").to_pylist(),
                             strict=True,
                         )
                     )
@@ -449,13 +453,22 @@ def cluster_inputs_ray(
                 for r in c.rows:
                     keys[where[n]].append(int(table.keys[r]))
                     comp_no[where[n]].append(n)
-            plan: dict[str, Any] = {"edges": [c.edges for c in comps], "keys": [], "comp": []}
+            # Where each document is: its read block and row there.
+            at_keys = np.concatenate(block_keys)
+            by_key = np.argsort(at_keys, kind="stable")
+            block_of = np.repeat(np.arange(len(block_keys)), [len(k) for k in block_keys])
+            row_of = np.concatenate([np.arange(len(k)) for k in block_keys])
+            plan: dict[str, Any] = {"edges": [c.edges for c in comps]}
+            plan.update(block=[], row=[], comp=[])
             for k, cn in zip(keys, comp_no, strict=True):
-                order = np.argsort(np.asarray(k, dtype=np.int64), kind="stable")
-                plan["keys"].append(np.asarray(k, dtype=np.int64)[order])
+                ks = np.asarray(k, dtype=np.int64)
+                order = np.argsort(ks, kind="stable")  # each component's rows in key order
+                at = by_key[np.searchsorted(at_keys, ks[order], sorter=by_key)]
+                plan["block"].append(block_of[at])
+                plan["row"].append(row_of[at])
                 plan["comp"].append(np.asarray(cn, dtype=np.int64)[order])
             plan_ref = ray.put(plan)
-            used = [b for b in range(nb) if len(plan["keys"][b])]
+            used = [b for b in range(nb) if len(plan["comp"][b])]
             clusters = ray.data.from_items(
                 [{"bucket": b} for b in used], override_num_blocks=len(used)
             ).map_batches(
