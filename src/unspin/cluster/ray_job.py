@@ -10,13 +10,14 @@ Same stages, same functions, same clusters (ids, members, roots) as the local ru
               candidates and their components (numpy, ~2 KB per document)
            -> components shared out to buckets balanced by documents (on the driver)
            -> one task per bucket (from_items(buckets).map_batches): verify_component per
-              component, its documents taken from the materialized read blocks by key
-              (zero-copy from the object store; no shuffle of the texts)
+              component, its documents taken from the materialized read blocks by block
+              and row (zero-copy from the object store; no shuffle of the texts)
            -> cluster records streamed to the driver, numbered in input order of roots.
 
 Triage (``verify=False``): components are grouped on the driver from the sketch columns
 (:func:`unspin.cluster.triage.group_component`); members of components without a date for
-every member get their :func:`unspin.cluster.triage.plainness` from a map over the documents.
+every member get their :func:`unspin.cluster.triage.plainness` from a task next to each read
+block that holds some.
 With an archive, components go through the bucket tasks instead (the root is traced there).
 
 ``ray.init(address=...)`` joins a running cluster (inputs and the archive must be
