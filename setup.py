@@ -21,6 +21,6 @@ def native(name: str) -> Extension:
 # _skeleton (unspin.fingerprint.skeleton_hashes), _minhash (its MinHash,
 # unspin.cluster.sketching._signatures_py), _tokenize (unspin.segment.tokenize),
 # _sentences (unspin.segment._sentences_py), _encode (unspin.align.encode_sentences),
-# _align (unspin.align._align_rows_py), _hints (unspin.clean._hits_per_line_py).
-_MODULES = ("_skeleton", "_minhash", "_tokenize", "_sentences", "_encode", "_align", "_hints")
+# _align (unspin.align._align_rows_py), _strays (unspin.clean._find_strays_py).
+_MODULES = ("_skeleton", "_minhash", "_tokenize", "_sentences", "_encode", "_align", "_strays")
 setup(ext_modules=[native(name) for name in _MODULES])

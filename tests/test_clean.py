@@ -111,9 +111,9 @@ def test_non_english_text_is_reported_and_skipped(archive: Archive) -> None:
     assert r.sources == [] and r.substitutions == []
 
 
-def test_whole_text_hints_find_what_per_line_tests_find() -> None:
-    # ASCII text takes the whole-text substring searches, the same text with one
-    # non-ASCII letter on a line no test flags takes the per-line tests.
+def test_ascii_text_and_other_text_find_the_same_strays() -> None:
+    # ASCII text takes the compiled tests (unspin._strays), the same text with one
+    # non-ASCII letter on a line no test flags takes the Python tests.
     lines = [
         "Share | Facebook | Twitter | Email",
         "Click here to subscribe to our weekly newsletter",

@@ -3,14 +3,13 @@ shingles hashed with the xxhash package), ``unspin._tokenize`` (the regex tokeni
 :mod:`unspin.segment`), ``unspin._encode`` (:mod:`unspin.align`'s sentence coding),
 ``unspin._align`` (:mod:`unspin.align`'s sentence loop, whose word alignment the Python
 version takes from rapidfuzz), ``unspin._sentences`` (:mod:`unspin.segment`'s lines and
-sentences, blingfire called from Python), ``unspin._hints`` (:mod:`unspin.clean`'s hint
-words per line), ``unspin._minhash`` (the clustering sketch's MinHash in numpy). Each is
+sentences, blingfire called from Python), ``unspin._strays`` (:mod:`unspin.clean`'s stray
+lines in ASCII text), ``unspin._minhash`` (the clustering sketch's MinHash in numpy). Each is
 built by ``pip install -e .`` (make install): a missing module fails here."""
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unspin import _align, _encode, _hints, _minhash, _sentences, _skeleton, _tokenize
+from unspin import _align, _encode, _minhash, _sentences, _skeleton, _strays, _tokenize, clean
 from unspin.align import (
     _MARKS,
     _MIN_CLAUSE_SIM,
@@ -34,7 +33,6 @@ from unspin.align import (
     encode_sentences,
     sentence_similarities,
 )
-from unspin.clean import _PROMO_HINTS, _SHARE_NEEDLES, _hits_per_line, _hits_per_line_py
 from unspin.cluster.sketching import _signatures, _signatures_py, minhash_permutations
 from unspin.fingerprint import FingerprintParams, _skeleton_hashes_py, skeleton_hashes
 from unspin.function_words import FUNCTION_WORDS
@@ -385,50 +383,79 @@ def test_sentences_rejects_bad_arguments_and_defers_what_it_cannot_encode() -> N
     assert _sentences.sentences("One. Two \ud83d.", [0, 3, 5, 9, 14], _SPLITTER) is None
 
 
-# -- hint words per line ------------------------------------------------------------------------
+# -- stray lines --------------------------------------------------------------------------------
 
-# Needles that overlap and contain one another, short ones (no three-character filter),
-# and pieces that hold them, cut them, or put them across a line break.
-HINT_NEEDLES = ["share", "shares", "link", "linkedin", "ink", "click here", "ab", "a", "é"]
-HINT_PIECES = [
-    "share", "shares", "sha", "re", "linkedin", "link", "lin", "k", "click", " ", "here",
-    "\n", "\n\n", "click here", "x", "ab", ".", "|",
+# Lines of every kind find_strays judges (debris, an article's own lines, lines that are
+# nearly debris), in the shapes its tests look at: cases, closing quotes, separators,
+# odd whitespace (\x1c is whitespace to str.strip), braces, digits, calls to action
+# inside words.
+STRAY_LINES = [
+    "Share | Facebook | Twitter | Email", "share tweet email print", "Facebook Twitter",
+    "Copy link: Tweet! Share.", "[ad_1]", "[ AD 12 ]", "[ad_ 5]", "Advertisement", "ad",
+    "Sponsored content", "sponsored  content", "sponsored contents", "Home | News | Sport",
+    "a | b", "one two three four five | b | c", "x | {y} | z", "Read more: the full story",
+    "WATCH: a video", "More - other things.", "Updates > here", "Don't miss: this",
+    "Click here to subscribe to our newsletter.", "cookies are used", "Cookie policy.",
+    "download the app today", "Sign-up now", "All rights reserved.", "By Jane Smith",
+    "BREAKING NEWS FROM NOWHERE", "Harbor Council Votes To Delay Ferry Terminal",
+    "The council voted on Monday to delay the ferry terminal until May.",
+    "Ferry workers said the delay would cost the harbor two months of fares.",
+    'He said the delay was "regrettable."', "The vote (held late) passed 7-2.)]",
+    "Revs 298.2 mln vs 321.3 mln", "A quiet line without a stop", "{spin|spun} words {a|b}",
+    "x{a|b}y {a|b", "\x1c odd space line.\x1f", "  padded line  ", "\r", "ports report airport",
 ]  # fmt: skip
+STRAY_TITLES = [None, "", "Harbor Council Votes To Delay Ferry Terminal", "Some Other Story",
+                "Fähre verspätet"]  # fmt: skip
 
 
-def _line_starts(text: str) -> list[int]:
-    return [m.start() for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+def test_the_compiled_stray_search_is_in_use() -> None:
+    assert clean._find_strays_c is _strays.find_strays
+    text = "Share | Facebook | Twitter\n\nThe council met.\n\nClick here to sign up\n"
+    assert [(x.text, x.reason) for x in clean.find_strays(text)] == [
+        ("Share | Facebook | Twitter", "share-bar"),
+        ("Click here to sign up", "promo"),
+    ]
 
 
-def test_the_compiled_hint_search_is_in_use() -> None:
-    assert _hits_per_line is _hints.hits_per_line
-    text = "shares rose\nshare | facebook | twitter\n\nclick here to sign up"
-    starts = _line_starts(text)
-    assert _hints.hits_per_line(text, starts, _SHARE_NEEDLES) == {0: 1, 1: 3}
-    assert _hints.hits_per_line(text, starts, _PROMO_HINTS) == {2: 2}
+def test_compiled_strays_are_the_python_strays_on_the_example_texts() -> None:
+    for text in _examples():
+        if not text.isascii():
+            continue
+        lines = text.split("\n")
+        for k, debris in enumerate(STRAY_LINES):
+            at = k % (len(lines) + 1)
+            mixed = "\n".join([*lines[:at], debris, *lines[at:]])
+            for title in (None, lines[0], "Some Other Story"):
+                assert clean.find_strays(mixed, title) == clean._find_strays_py(mixed, title)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
-    st.lists(st.sampled_from(HINT_PIECES), max_size=50),
-    st.lists(st.sampled_from(HINT_NEEDLES), min_size=1, max_size=5),
+    st.lists(
+        st.tuples(st.sampled_from(STRAY_LINES), st.sampled_from(["\n", "\n\n", "\n \n", " \n"])),
+        max_size=12,
+    ),
+    st.sampled_from(STRAY_TITLES),
 )
-def test_random_texts_have_the_same_hits(pieces: list[str], needles: list[str]) -> None:
-    text = "".join(pieces)
-    starts = _line_starts(text)
-    for ns in (tuple(needles), _SHARE_NEEDLES, _PROMO_HINTS):
-        assert _hints.hits_per_line(text, starts, ns) == _hits_per_line_py(text, starts, ns)
+def test_random_documents_have_the_same_strays(
+    lines: list[tuple[str, str]], title: str | None
+) -> None:
+    text = "".join(line + end for line, end in lines)
+    assert clean.find_strays(text, title) == clean._find_strays_py(text, title)
 
 
-def test_hits_per_line_rejects_bad_arguments() -> None:
+def test_find_strays_rejects_bad_arguments() -> None:
+    words = (clean.FUNCTION_WORDS, ("share",), ("watch",), ("click here",), 0.1)
     with pytest.raises(ValueError, match="ASCII"):
-        _hints.hits_per_line("caf\u00e9 share", [0], ("share",))
-    with pytest.raises(ValueError, match="non-empty"):
-        _hints.hits_per_line("share", [0], ("",))
+        _strays.find_strays("caf\u00e9\nshare", None, None, *words)
+    with pytest.raises(ValueError, match="non-empty ASCII"):
+        _strays.find_strays("a\nb", None, None, clean.FUNCTION_WORDS, ("",), (), (), 0.1)
     with pytest.raises(TypeError):
-        _hints.hits_per_line("share", (0,), ("share",))  # type: ignore[arg-type]
+        _strays.find_strays("a\nb", 3, None, *words)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        _hints.hits_per_line("share", [0], ["share"])  # type: ignore[arg-type]
+        _strays.find_strays("a\nb", None, ["x"], *words)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _strays.find_strays("a\nb", None, None, clean.FUNCTION_WORDS, ["share"], (), (), 0.1)  # type: ignore[arg-type]
 
 
 # -- MinHash ------------------------------------------------------------------------------------

@@ -29,15 +29,21 @@ _AD_MARKER = re.compile(
     r"^\s*(?:\[\s*ad[_ ]?\d*\s*\]|advertisement|sponsored( content)?|ad)\s*$", re.IGNORECASE
 )
 # Promos: a line that starts with a promo label, or that names a call to action anywhere.
+_PROMO_LABELS = (
+    "watch", "read more", "read also", "also read", "related", "recommended", "more",
+    "see also", "listen", "video", "photos", "trending", "must read", "don't miss",
+    "breaking", "update", "sponsored",
+)  # fmt: skip
 _PROMO_HEAD = re.compile(
-    r"\s*(?:watch|read more|read also|also read|related|recommended|more|see also|"
-    r"listen|video|photos|trending|must read|don't miss|breaking|update|sponsored)\s*[:|>-]",
-    re.IGNORECASE,
+    r"\s*(?:" + "|".join(map(re.escape, _PROMO_LABELS)) + r")\s*[:|>-]", re.IGNORECASE
 )
+_PROMO_PHRASES = (
+    "click here", "sign up", "subscribe to", "subscribe for", "subscribe now", "follow us",
+    "download our app", "download the app", "share this", "newsletter",
+    "all rights reserved", "cookie",
+)  # fmt: skip
 _PROMO_ANYWHERE = re.compile(
-    r"\b(?:click here|sign up|subscribe (?:to|for|now)|follow us|download (?:our|the) app|"
-    r"share this|newsletter|all rights reserved|cookie)\b",
-    re.IGNORECASE,
+    r"\b(?:" + "|".join(map(re.escape, _PROMO_PHRASES)) + r")\b", re.IGNORECASE
 )
 # What a lowercased ASCII line must contain for _PROMO_ANYWHERE to match it.
 _PROMO_HINTS = (
@@ -97,6 +103,26 @@ def _line_words(line: str) -> tuple[set[str], str]:
 
 def find_strays(text: str, title: str | None = None) -> list[Stray]:
     """Lines of ``text`` that are not part of the article, in order."""
+    if _find_strays_c is None or not text.isascii():
+        return _find_strays_py(text, title)
+    found = _find_strays_c(
+        text,
+        _norm_line(title) if title else None,
+        _content_words(title) if title else None,
+        FUNCTION_WORDS,
+        _SHARE_NEEDLES,
+        _PROMO_LABELS,
+        _PROMO_PHRASES,
+        MIN_OVERLAP,
+    )
+    out = [Stray(a, b, text[a:b], reason) for a, b, reason in found]
+    out.sort(key=lambda x: x.start)
+    return out
+
+
+def _find_strays_py(text: str, title: str | None = None) -> list[Stray]:
+    """:func:`find_strays` in Python: the reference for ``unspin._strays.find_strays``
+    (ASCII text), and the version that runs on other text."""
     lines = [(m.start(), m.end(), m.group()) for m in _LINE.finditer(text) if m.group().strip()]
     if len(lines) < 2:
         return _spintax(text)
@@ -163,9 +189,9 @@ def find_strays(text: str, title: str | None = None) -> list[Stray]:
     promo_lines: dict[int, int] | None = None
     if low is not None:
         line_starts = [s for s, _, _ in lines]
-        head_lines = _hits_per_line(low, line_starts, tuple(heads))
-        share_lines = _hits_per_line(low, line_starts, _SHARE_NEEDLES)
-        promo_lines = _hits_per_line(low, line_starts, _PROMO_HINTS)
+        head_lines = _hits_per_line_py(low, line_starts, tuple(heads))
+        share_lines = _hits_per_line_py(low, line_starts, _SHARE_NEEDLES)
+        promo_lines = _hits_per_line_py(low, line_starts, _PROMO_HINTS)
 
     for i, (s, _, line) in enumerate(lines):
         stripped = line.strip()
@@ -235,7 +261,7 @@ def _hits_per_line_py(low: str, line_starts: list[int], hints: tuple[str, ...]) 
     """How often the lines (by their start offsets) of the lowercased ASCII text ``low``
     contain one of ``hints`` (none holds a line break); lines without one are not keys.
     A substring search per hint over the whole text is much cheaper than a regex
-    alternation per line. The reference for ``unspin._hints.hits_per_line``."""
+    alternation per line."""
     lines: Counter[int] = Counter()
     for h in hints:
         at = low.find(h)
@@ -245,8 +271,8 @@ def _hits_per_line_py(low: str, line_starts: list[int], hints: tuple[str, ...]) 
     return dict(lines)
 
 
-# The C scan when it was built: the same counts from one pass over the text (~5x faster).
-_hits_per_line = compiled("_hints", "hits_per_line") or _hits_per_line_py
+# Every test of _find_strays_py in C, for ASCII text, when it was built.
+_find_strays_c = compiled("_strays", "find_strays")
 
 
 def _promo(line: str, hinted: bool | None = None) -> bool:

@@ -2,7 +2,7 @@
 ``_skeleton`` (:func:`unspin.fingerprint.skeleton_hashes`), ``_minhash``
 (:func:`unspin.cluster.sketching._signatures_py`), ``_tokenize``
 (:func:`unspin.segment.tokenize`), ``_sentences`` (:func:`unspin.segment._sentences_py`),
-``_hints`` (:func:`unspin.clean._hits_per_line_py`), ``_encode``
+``_strays`` (:func:`unspin.clean._find_strays_py`), ``_encode``
 (:func:`unspin.align.encode_sentences`) and ``_align`` (:func:`unspin.align._align_rows_py`)."""
 
 from __future__ import annotations
