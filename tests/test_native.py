@@ -387,8 +387,8 @@ def test_sentences_rejects_bad_arguments_and_defers_what_it_cannot_encode() -> N
 
 # Lines of every kind find_strays judges (debris, an article's own lines, lines that are
 # nearly debris), in the shapes its tests look at: cases, closing quotes, separators,
-# odd whitespace (\x1c is whitespace to str.strip), braces, digits, calls to action
-# inside words.
+# odd whitespace (\x1c is whitespace to str.strip), NUL (no stop, no separator), braces,
+# digits, calls to action inside words.
 STRAY_LINES = [
     "Share | Facebook | Twitter | Email", "share tweet email print", "Facebook Twitter",
     "Copy link: Tweet! Share.", "[ad_1]", "[ AD 12 ]", "[ad_ 5]", "Advertisement", "ad",
@@ -403,6 +403,7 @@ STRAY_LINES = [
     'He said the delay was "regrettable."', "The vote (held late) passed 7-2.)]",
     "Revs 298.2 mln vs 321.3 mln", "A quiet line without a stop", "{spin|spun} words {a|b}",
     "x{a|b}y {a|b", "\x1c odd space line.\x1f", "  padded line  ", "\r", "ports report airport",
+    "A line that ends in NUL\x00", "facebook\x00 twitter\x00 x y", "Watch\x00 this",
 ]  # fmt: skip
 STRAY_TITLES = [None, "", "Harbor Council Votes To Delay Ferry Terminal", "Some Other Story",
                 "Fähre verspätet"]  # fmt: skip

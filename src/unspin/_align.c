@@ -661,8 +661,6 @@ static int best_two(Sims *x, const Doc *c, Py_ssize_t ci, const Doc *s, Work *w,
     return 0;
 }
 
-/* similarities(copy, source) -> the whole copy x source matrix as a list of rows (for
- * tests: unspin.align computes it with rapidfuzz and numpy). */
 /* What one call holds: both documents, the source's bag index, the scratch space. */
 typedef struct {
     Doc c, s;
@@ -683,6 +681,8 @@ static void ctx_free(Ctx *t) {
     work_free(&t->w);
 }
 
+/* similarities(copy, source) -> the whole copy x source matrix as a list of rows (for
+ * tests: unspin.align computes it with rapidfuzz and numpy). */
 static PyObject *similarities(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *copy, *source, *out = NULL;
     if (!PyArg_ParseTuple(args, "OO:similarities", &copy, &source)) return NULL;

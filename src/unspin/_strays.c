@@ -8,7 +8,8 @@
  * the spintax outside them); the caller sorts them by start as it does. ``title_key``
  * and ``title_words`` are the page title's _norm_line and _content_words (None without a
  * title), computed by the caller (a title need not be ASCII); the word lists are
- * unspin.clean's (FUNCTION_WORDS, _SHARE_NEEDLES, _PROMO_LABELS, _PROMO_PHRASES), and
+ * unspin.clean's (FUNCTION_WORDS, _SHARE_NEEDLES, _PROMO_LABELS, _PROMO_PHRASES: the
+ * last two lowercase, each phrase starting and ending with a letter), and
  * ``min_overlap`` its MIN_OVERLAP.
  *
  * The Python version narrows its tests with hint-word searches (a share bar names two
@@ -23,24 +24,63 @@
 #include <Python.h>
 #include <string.h>
 
-/* str.isspace() on an ASCII character. */
-static inline int sp(unsigned char c) {
-    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+#include "_uclass.h"
+
+static inline unsigned char lower_c(unsigned char c) {
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
-static inline int lower_c(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-static inline int is_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-static inline int is_wordc(unsigned char c) { return is_letter(c) || is_digit(c) || c == '_'; }
+
+/* c is one of ``chars`` (strchr alone would also find the terminating NUL). */
+static inline int one_of(unsigned char c, const char *chars) {
+    return c && strchr(chars, c) != NULL;
+}
 
 typedef struct {
-    const unsigned char *t; /* the text */
+    const unsigned char *t;   /* the text */
     const unsigned char *low; /* the text lowercased */
     Py_ssize_t n;
-    Py_ssize_t nl;             /* lines that are not blank */
-    Py_ssize_t *s, *e;         /* each line's span ([^\n]+) */
-    Py_ssize_t *ss, *se;       /* the span of the line stripped */
-    PyObject *fw;              /* FUNCTION_WORDS */
+    Py_ssize_t nl;       /* lines that are not blank */
+    Py_ssize_t *ss, *se; /* each line's span, stripped (what lies around it is whitespace) */
+    PyObject *fw;        /* FUNCTION_WORDS */
 } Doc;
+
+/* The next word of str.split() in t[*p:b]: 1 and its span [*x, *y), or 0 at the end. */
+static int next_word(const unsigned char *t, Py_ssize_t *p, Py_ssize_t b, Py_ssize_t *x,
+                     Py_ssize_t *y) {
+    while (*p < b && u_space(t[*p])) (*p)++;
+    if (*p == b) return 0;
+    *x = *p;
+    while (*p < b && !u_space(t[*p])) (*p)++;
+    *y = *p;
+    return 1;
+}
+
+/* The next run of three letters or more ([a-z]{3,} in the lowercased text) in line i
+ * from *p: 1 and its span [*x, *y), or 0 at the end of the line. */
+static int next_run(const Doc *d, Py_ssize_t i, Py_ssize_t *p, Py_ssize_t *x, Py_ssize_t *y) {
+    Py_ssize_t b = d->se[i];
+    while (*p < b) {
+        while (*p < b && !u_alpha(d->t[*p])) (*p)++;
+        *x = *p;
+        while (*p < b && u_alpha(d->t[*p])) (*p)++;
+        *y = *p;
+        if (*y - *x >= 3) return 1;
+    }
+    return 0;
+}
+
+/* The line that position p is in or after: the last i with ss[i] <= p, or -1. */
+static Py_ssize_t line_at(const Doc *d, Py_ssize_t p) {
+    Py_ssize_t lo = 0, hi = d->nl;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (d->ss[mid] <= p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - 1;
+}
 
 /* Case-insensitive: does t[a:b] start with the lowercase ASCII p (length m)? */
 static int starts_ci(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, const char *p,
@@ -51,24 +91,10 @@ static int starts_ci(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, const c
     return 1;
 }
 
-/* _ends_with_stop on t[a:b] (stripped): a final stop after closing quotes or brackets. */
+/* _ends_with_stop on a stripped line: a final stop after closing quotes or brackets. */
 static int ends_with_stop(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
-    while (b > a && sp(t[b - 1])) b--;
-    while (b > a && (t[b - 1] == '"' || t[b - 1] == '\'' || t[b - 1] == ')' || t[b - 1] == ']'))
-        b--;
-    return b > a && strchr(".!?:;", t[b - 1]) != NULL;
-}
-
-/* len(t[a:b].split()) */
-static Py_ssize_t n_split(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
-    Py_ssize_t k = 0;
-    for (Py_ssize_t p = a; p < b;) {
-        while (p < b && sp(t[p])) p++;
-        if (p == b) break;
-        k++;
-        while (p < b && !sp(t[p])) p++;
-    }
-    return k;
+    while (b > a && one_of(t[b - 1], "\"')]")) b--;
+    return b > a && one_of(t[b - 1], ".!?:;");
 }
 
 /* _AD_MARKER.match on a stripped line. */
@@ -76,12 +102,12 @@ static int ad_marker(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
     Py_ssize_t p = a;
     if (t[p] == '[') {
         p++;
-        while (p < b && sp(t[p])) p++;
+        while (p < b && u_space(t[p])) p++;
         if (!starts_ci(t, p, b, "ad", 2)) return 0;
         p += 2;
         if (p < b && (t[p] == '_' || t[p] == ' ')) p++;
-        while (p < b && is_digit(t[p])) p++;
-        while (p < b && sp(t[p])) p++;
+        while (p < b && u_decimal(t[p])) p++;
+        while (p < b && u_space(t[p])) p++;
         if (p >= b || t[p] != ']') return 0;
         p++;
     } else if (starts_ci(t, p, b, "advertisement", 13)) {
@@ -91,7 +117,7 @@ static int ad_marker(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
         Py_ssize_t q = p;
         if (starts_ci(t, q, b, " content", 8)) {
             q += 8;
-            while (q < b && sp(t[q])) q++;
+            while (q < b && u_space(t[q])) q++;
             if (q == b) return 1;
         }
     } else if (starts_ci(t, p, b, "ad", 2)) {
@@ -99,23 +125,20 @@ static int ad_marker(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
     } else {
         return 0;
     }
-    while (p < b && sp(t[p])) p++;
+    while (p < b && u_space(t[p])) p++;
     return p == b;
 }
 
-/* _share_bar on a stripped line: most of its words (stripped of .,:;|!?) name buttons. */
-static int share_bar(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, PyObject *share) {
-    Py_ssize_t words = n_split(t, a, b), hits = 0, k = PyTuple_GET_SIZE(share);
+/* _share_bar on a stripped line of ``words`` words: most of them (stripped of
+ * .,:;|!?) name buttons. */
+static int share_bar(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t words,
+                     PyObject *share) {
+    Py_ssize_t hits = 0, k = PyTuple_GET_SIZE(share), x, y;
     Py_ssize_t need = words / 2 > 2 ? words / 2 : 2, left = words;
-    for (Py_ssize_t p = a; p < b && hits + left >= need;) {
-        while (p < b && sp(t[p])) p++;
-        if (p == b) break;
-        Py_ssize_t x = p;
-        while (p < b && !sp(t[p])) p++;
+    for (Py_ssize_t p = a; hits + left >= need && next_word(t, &p, b, &x, &y);) {
         left--;
-        Py_ssize_t y = p;
-        while (x < y && strchr(".,:;|!?", t[x])) x++;
-        while (y > x && strchr(".,:;|!?", t[y - 1])) y--;
+        while (x < y && one_of(t[x], ".,:;|!?")) x++;
+        while (y > x && one_of(t[y - 1], ".,:;|!?")) y--;
         for (Py_ssize_t j = 0; j < k; j++) {
             PyObject *w = PyTuple_GET_ITEM(share, j);
             if (PyUnicode_GET_LENGTH(w) == y - x &&
@@ -134,9 +157,10 @@ static int navigation(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
     if (!memchr(t + a, '|', (size_t)(b - a)) || memchr(t + a, '{', (size_t)(b - a))) return 0;
     Py_ssize_t items = 0;
     for (Py_ssize_t p = a;; p++) {
-        Py_ssize_t q = p;
+        Py_ssize_t q = p, words = 0, x, y;
         while (q < b && t[q] != '|') q++;
-        if (n_split(t, p, q) > 4) return 0;
+        for (Py_ssize_t r = p; next_word(t, &r, q, &x, &y);) words++;
+        if (words > 4) return 0;
         items++;
         if (q >= b) break;
         p = q;
@@ -144,132 +168,97 @@ static int navigation(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
     return items >= 3;
 }
 
-/* _promo on a stripped ASCII line t[a:b]: a promo label then '\s*[:|>-]' at its start,
- * or a call to action anywhere in it as a whole word (``calls``: the start of each call
- * to action in the text, found once for the text, with ``ends``). */
+/* _promo on a stripped ASCII line: a promo label then '\s*[:|>-]' at its start, or a
+ * call to action anywhere in it as a whole word (``called``: found for the text once). */
 static int promo(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, PyObject *labels,
-                 const Py_ssize_t *calls, const Py_ssize_t *ends, Py_ssize_t ncalls) {
+                 int called) {
+    if (called) return 1;
     for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(labels); j++) {
         PyObject *l = PyTuple_GET_ITEM(labels, j);
         Py_ssize_t m = PyUnicode_GET_LENGTH(l);
         if (!starts_ci(t, a, b, (const char *)PyUnicode_DATA(l), m)) continue;
         Py_ssize_t p = a + m;
-        while (p < b && sp(t[p])) p++;
-        if (p < b && strchr(":|>-", t[p])) return 1;
+        while (p < b && u_space(t[p])) p++;
+        if (p < b && one_of(t[p], ":|>-")) return 1;
     }
-    for (Py_ssize_t j = 0; j < ncalls; j++)
-        if (calls[j] >= a && ends[j] <= b) return 1;
     return 0;
 }
 
-/* Where the phrases are in the lowercased text as whole words: their starts and ends
- * (the text around a stripped line is whitespace, so a word boundary in the line is one
- * in the text). Returns how many, or -1 without memory (*starts, *ends: PyMem). */
-static Py_ssize_t find_calls(const Doc *d, PyObject *phrases, Py_ssize_t **starts,
-                             Py_ssize_t **ends) {
-    Py_ssize_t k = 0, cap = 8;
-    *starts = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)cap);
-    *ends = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)cap);
-    if (!*starts || !*ends) return -1;
+/* Flags the lines that hold one of the phrases as whole words (a phrase holds no line
+ * break or whitespace at either end, so one found is inside one stripped line, and a
+ * word boundary there is one in the text). */
+static void find_calls(const Doc *d, PyObject *phrases, char *called) {
     for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(phrases); j++) {
         PyObject *l = PyTuple_GET_ITEM(phrases, j);
         const char *ph = (const char *)PyUnicode_DATA(l);
         Py_ssize_t m = PyUnicode_GET_LENGTH(l);
         const unsigned char *from = d->low, *stop = d->low + d->n, *at;
         while (stop - from >= m && (at = memmem(from, (size_t)(stop - from), ph, (size_t)m))) {
-            Py_ssize_t p = at - d->low;
+            Py_ssize_t p = at - d->low, i = line_at(d, p);
             from = at + 1;
-            if ((p > 0 && is_wordc(d->t[p - 1])) || (p + m < d->n && is_wordc(d->t[p + m])))
+            if (i < 0 || p + m > d->se[i]) continue;
+            if ((p > 0 && u_word(d->t[p - 1])) || (p + m < d->n && u_word(d->t[p + m])))
                 continue;
-            if (k == cap) {
-                cap *= 2;
-                Py_ssize_t *s2 = PyMem_Realloc(*starts, sizeof(Py_ssize_t) * (size_t)cap);
-                if (!s2) return -1;
-                *starts = s2;
-                Py_ssize_t *e2 = PyMem_Realloc(*ends, sizeof(Py_ssize_t) * (size_t)cap);
-                if (!e2) return -1;
-                *ends = e2;
-            }
-            (*starts)[k] = p;
-            (*ends)[k++] = p + m;
+            called[i] = 1;
         }
     }
-    return k;
 }
 
-/* _title_like on a stripped line. */
-static int title_like(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
-    Py_ssize_t words = n_split(t, a, b);
+/* _title_like on a stripped line of ``words`` words. */
+static int title_like(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t words) {
     if (words < 2 || words > 20 || ends_with_stop(t, a, b)) return 0;
-    Py_ssize_t alpha = 0, caps = 0;
-    for (Py_ssize_t p = a; p < b;) {
-        while (p < b && sp(t[p])) p++;
-        if (p == b) break;
-        if (is_letter(t[p])) {
-            alpha++;
-            caps += t[p] >= 'A' && t[p] <= 'Z';
-        }
-        while (p < b && !sp(t[p])) p++;
+    Py_ssize_t alpha = 0, caps = 0, x, y;
+    for (Py_ssize_t p = a; next_word(t, &p, b, &x, &y);) {
+        alpha += u_alpha(t[x]);
+        caps += u_upper(t[x]);
     }
     if (!alpha) return 0;
     int upper = 0, lower = 0;
     for (Py_ssize_t p = a; p < b; p++) {
-        upper |= t[p] >= 'A' && t[p] <= 'Z';
-        lower |= t[p] >= 'a' && t[p] <= 'z';
+        upper |= u_upper(t[p]);
+        lower |= u_lower(t[p]);
     }
     return (upper && !lower) || 2 * caps >= alpha || words <= 12;
 }
 
-/* _numeric on t[a:b]'s words: a quarter of them hold a digit. */
-static int numeric(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
-    Py_ssize_t words = 0, with = 0;
-    for (Py_ssize_t p = a; p < b;) {
-        while (p < b && sp(t[p])) p++;
-        if (p == b) break;
-        words++;
-        int d = 0;
-        while (p < b && !sp(t[p])) d |= is_digit(t[p++]);
-        with += d;
-    }
+/* _numeric on a line of ``words`` words: a quarter of them hold a digit. */
+static int numeric(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t words) {
+    Py_ssize_t with = 0, x, y;
+    for (Py_ssize_t p = a; next_word(t, &p, b, &x, &y);)
+        while (x < y)
+            if (u_decimal(t[x++])) {
+                with++;
+                break;
+            }
     return with * 4 >= words;
 }
 
-/* Line i's words ([a-z]{3,} in the lowercased line) joined by spaces, into a new str. */
+/* Line i's words (_line_words' second part) joined by spaces, as a new str. */
 static PyObject *line_key(const Doc *d, Py_ssize_t i) {
-    Py_ssize_t cap = d->e[i] - d->s[i] + 1, len = 0;
-    char *buf = PyMem_Malloc((size_t)cap);
+    char *buf = PyMem_Malloc((size_t)(d->se[i] - d->ss[i]) + 1);
     if (!buf) return PyErr_NoMemory();
-    for (Py_ssize_t p = d->s[i]; p < d->e[i];) {
-        while (p < d->e[i] && !is_letter(d->t[p])) p++;
-        Py_ssize_t w0 = p;
-        while (p < d->e[i] && is_letter(d->t[p])) p++;
-        if (p - w0 >= 3) {
-            if (len) buf[len++] = ' ';
-            memcpy(buf + len, d->low + w0, (size_t)(p - w0));
-            len += p - w0;
-        }
+    Py_ssize_t len = 0, x, y;
+    for (Py_ssize_t p = d->ss[i]; next_run(d, i, &p, &x, &y);) {
+        if (len) buf[len++] = ' ';
+        memcpy(buf + len, d->low + x, (size_t)(y - x));
+        len += y - x;
     }
     PyObject *out = PyUnicode_FromStringAndSize(buf, len);
     PyMem_Free(buf);
     return out;
 }
 
-/* Whether line i's words ([a-z]{3,} in the lowercased line) joined by spaces are the
- * ASCII string h (length hn), without building them. */
+/* Whether line i's key (line_key) is the ASCII string h of length hn, without building
+ * it. */
 static int key_is(const Doc *d, Py_ssize_t i, const char *h, Py_ssize_t hn) {
-    Py_ssize_t at = 0;
-    for (Py_ssize_t p = d->s[i]; p < d->e[i];) {
-        while (p < d->e[i] && !is_letter(d->t[p])) p++;
-        Py_ssize_t w0 = p;
-        while (p < d->e[i] && is_letter(d->t[p])) p++;
-        Py_ssize_t m = p - w0;
-        if (m < 3) continue;
+    Py_ssize_t at = 0, x, y;
+    for (Py_ssize_t p = d->ss[i]; next_run(d, i, &p, &x, &y);) {
         if (at) {
             if (at >= hn || h[at] != ' ') return 0;
             at++;
         }
-        if (hn - at < m || memcmp(h + at, d->low + w0, (size_t)m) != 0) return 0;
-        at += m;
+        if (hn - at < y - x || memcmp(h + at, d->low + x, (size_t)(y - x)) != 0) return 0;
+        at += y - x;
     }
     return at == hn;
 }
@@ -278,12 +267,9 @@ static int key_is(const Doc *d, Py_ssize_t i, const char *h, Py_ssize_t hn) {
 static PyObject *line_vocab(const Doc *d, Py_ssize_t i) {
     PyObject *out = PySet_New(NULL);
     if (!out) return NULL;
-    for (Py_ssize_t p = d->s[i]; p < d->e[i];) {
-        while (p < d->e[i] && !is_letter(d->t[p])) p++;
-        Py_ssize_t w0 = p;
-        while (p < d->e[i] && is_letter(d->t[p])) p++;
-        if (p - w0 < 3) continue;
-        PyObject *w = PyUnicode_FromStringAndSize((const char *)d->low + w0, p - w0);
+    Py_ssize_t x, y;
+    for (Py_ssize_t p = d->ss[i]; next_run(d, i, &p, &x, &y);) {
+        PyObject *w = PyUnicode_FromStringAndSize((const char *)d->low + x, y - x);
         if (!w) goto fail;
         int in = PySet_Contains(d->fw, w);
         int r = in == 0 ? PySet_Add(out, w) : in;
@@ -297,16 +283,13 @@ fail:
 }
 
 /* _word_outside: the lowercased text holds the word (letters) as a whole word outside
- * [start, end). */
-static int word_outside(const Doc *d, const char *w, Py_ssize_t m, Py_ssize_t start,
-                        Py_ssize_t end) {
-    const unsigned char *p = d->low, *stop = d->low + d->n;
-    while (p + m <= stop) {
-        const unsigned char *at = memmem(p, (size_t)(stop - p), w, (size_t)m);
-        if (!at) return 0;
+ * line i. */
+static int word_outside(const Doc *d, const char *w, Py_ssize_t m, Py_ssize_t i) {
+    const unsigned char *p = d->low, *stop = d->low + d->n, *at;
+    while (stop - p >= m && (at = memmem(p, (size_t)(stop - p), w, (size_t)m))) {
         Py_ssize_t x = at - d->low;
-        if ((x < start || x >= end) && (x == 0 || !(d->low[x - 1] >= 'a' && d->low[x - 1] <= 'z')) &&
-            !(x + m < d->n && d->low[x + m] >= 'a' && d->low[x + m] <= 'z'))
+        if ((x < d->ss[i] || x >= d->se[i]) && (x == 0 || !u_alpha(d->low[x - 1])) &&
+            !(x + m < d->n && u_alpha(d->low[x + m])))
             return 1;
         p = at + 1;
     }
@@ -321,8 +304,7 @@ static double shared(const Doc *d, Py_ssize_t i, PyObject *vocab) {
     PyObject *it = PyObject_GetIter(vocab), *w;
     if (!it) return -1.0;
     while ((w = PyIter_Next(it))) {
-        found += word_outside(d, (const char *)PyUnicode_DATA(w), PyUnicode_GET_LENGTH(w),
-                              d->s[i], d->e[i]);
+        found += word_outside(d, (const char *)PyUnicode_DATA(w), PyUnicode_GET_LENGTH(w), i);
         Py_DECREF(w);
     }
     Py_DECREF(it);
@@ -347,11 +329,78 @@ static Py_ssize_t common(PyObject *vocab, PyObject *words) {
     return PyErr_Occurred() ? -1 : in;
 }
 
+/* _foreign_headline for the first line: 1, 0, or -1 on error. */
+static int glued_headline(const Doc *d, PyObject *title_words) {
+    PyObject *vocab = line_vocab(d, 0);
+    if (!vocab) return -1;
+    int out = -1;
+    double body = shared(d, 0, vocab);
+    if (body < 0) goto done;
+    if (title_words == Py_None) {
+        out = body < 0.5;
+        goto done;
+    }
+    Py_ssize_t size = PySet_GET_SIZE(vocab), in = common(vocab, title_words);
+    if (in < 0) goto done;
+    double in_title = size ? (double)in / (double)size : 0.0;
+    out = in_title < 0.34 && body < 0.75;
+done:
+    Py_DECREF(vocab);
+    return out;
+}
+
+/* The standalone-line test: line i is its own paragraph, short, not figures, and the
+ * rest of the text shares less than ``min_overlap`` of its content words. 1, 0, or -1
+ * on error. */
+static int lone_promo(const Doc *d, Py_ssize_t i, Py_ssize_t words, double min_overlap) {
+    Py_ssize_t before = 0, after = 0;
+    for (Py_ssize_t p = d->se[i - 1]; p < d->ss[i]; p++) before += d->t[p] == '\n';
+    if (i + 1 < d->nl)
+        for (Py_ssize_t p = d->se[i]; p < d->ss[i + 1]; p++) after += d->t[p] == '\n';
+    int standalone = before >= 2 || after >= 2 || i + 1 == d->nl;
+    if (words > 25 || !standalone || numeric(d->t, d->ss[i], d->se[i], words)) return 0;
+    PyObject *vocab = line_vocab(d, i);
+    if (!vocab) return -1;
+    double body = shared(d, i, vocab);
+    Py_DECREF(vocab);
+    return body < 0 ? -1 : body < min_overlap;
+}
+
 static int add(PyObject *out, Py_ssize_t a, Py_ssize_t b, const char *reason) {
     PyObject *x = Py_BuildValue("(nns)", a, b, reason);
     int r = x ? PyList_Append(out, x) : -1;
     Py_XDECREF(x);
     return r;
+}
+
+/* The reason line i is a stray, or NULL; *err set on an error. */
+static const char *judge(const Doc *d, Py_ssize_t i, PyObject **heads, int nh,
+                         int first_is_title, int differ, int called, PyObject *title_words,
+                         PyObject *share, PyObject *labels, double min_overlap, int *err) {
+    const unsigned char *t = d->t;
+    Py_ssize_t a = d->ss[i], b = d->se[i], words = 0, x, y;
+    for (Py_ssize_t p = a; next_word(t, &p, b, &x, &y);) words++;
+    if (ad_marker(t, a, b)) return "ad-marker";
+    if (share_bar(t, a, b, words, share)) return "share-bar";
+    if (navigation(t, a, b)) return "navigation";
+    if (i > 0)
+        for (int h = 0; h < nh; h++)
+            if (PyUnicode_IS_ASCII(heads[h]) &&
+                key_is(d, i, (const char *)PyUnicode_DATA(heads[h]),
+                       PyUnicode_GET_LENGTH(heads[h])))
+                return "repeated-headline";
+    if (promo(t, a, b, labels, called) && words <= 30) return "promo";
+    int r = 0;
+    if (i == 0) {
+        if (first_is_title && differ && !starts_ci(t, a, b, "by ", 3))
+            r = glued_headline(d, title_words);
+        if (r > 0) return "glued-headline";
+    } else if (!ends_with_stop(t, a, b)) {
+        r = lone_promo(d, i, words, min_overlap);
+        if (r > 0) return "promo";
+    }
+    *err = r < 0;
+    return NULL;
 }
 
 static PyObject *find_strays(PyObject *self, PyObject *args) {
@@ -383,35 +432,32 @@ static PyObject *find_strays(PyObject *self, PyObject *args) {
     d.t = (const unsigned char *)PyUnicode_DATA(str);
     d.n = PyUnicode_GET_LENGTH(str);
     d.fw = fw;
-    PyObject *out = PyList_New(0), *first_key = NULL, *vocab0 = NULL;
-    PyObject *vocab = NULL;
+    PyObject *out = PyList_New(0), *first_key = NULL;
     unsigned char *low = NULL;
-    Py_ssize_t *spans = NULL, *calls = NULL, *call_ends = NULL, ncalls = 0;
+    Py_ssize_t *spans = NULL;
+    char *flags = NULL; /* per line: a call to action in it (1), a stray found (2) */
     if (!out) return NULL;
-    /* Lines: runs of [^\n]+ that are not all whitespace. */
+    /* Lines: runs of [^\n]+ that are not all whitespace, stripped. */
     Py_ssize_t most = 1;
-    for (Py_ssize_t p = 0; p < d.n; p++) most += d.t[p] == '\n';
-    spans = PyMem_Malloc(sizeof(Py_ssize_t) * 4 * (size_t)most);
     low = PyMem_Malloc((size_t)d.n + 1);
-    if (!spans || !low) {
-        PyErr_NoMemory();
-        goto fail;
+    if (!low) goto nomem;
+    for (Py_ssize_t p = 0; p < d.n; p++) {
+        low[p] = lower_c(d.t[p]);
+        most += d.t[p] == '\n';
     }
-    for (Py_ssize_t p = 0; p < d.n; p++) low[p] = (unsigned char)lower_c(d.t[p]);
     d.low = low;
-    d.s = spans;
-    d.e = spans + most;
-    d.ss = spans + 2 * most;
-    d.se = spans + 3 * most;
+    spans = PyMem_Malloc(sizeof(Py_ssize_t) * 2 * (size_t)most);
+    flags = PyMem_Calloc((size_t)most, 1);
+    if (!spans || !flags) goto nomem;
+    d.ss = spans;
+    d.se = spans + most;
     for (Py_ssize_t p = 0; p < d.n;) {
         Py_ssize_t q = p;
         while (q < d.n && d.t[q] != '\n') q++;
         Py_ssize_t a = p, b = q;
-        while (a < b && sp(d.t[a])) a++;
-        while (b > a && sp(d.t[b - 1])) b--;
+        while (a < b && u_space(d.t[a])) a++;
+        while (b > a && u_space(d.t[b - 1])) b--;
         if (a < b) {
-            d.s[d.nl] = p;
-            d.e[d.nl] = q;
             d.ss[d.nl] = a;
             d.se[d.nl] = b;
             d.nl++;
@@ -419,14 +465,12 @@ static PyObject *find_strays(PyObject *self, PyObject *args) {
         p = q + 1;
     }
     if (d.nl >= 2) {
-        ncalls = find_calls(&d, phrases, &calls, &call_ends);
-        if (ncalls < 0) {
-            PyErr_NoMemory();
-            goto fail;
-        }
+        find_calls(&d, phrases, flags);
         first_key = line_key(&d, 0);
         if (!first_key) goto fail;
-        int first_is_title = title_like(d.t, d.ss[0], d.se[0]);
+        Py_ssize_t words0 = 0, x, y;
+        for (Py_ssize_t p = d.ss[0]; next_word(d.t, &p, d.se[0], &x, &y);) words0++;
+        int first_is_title = title_like(d.t, d.ss[0], d.se[0], words0);
         PyObject *heads[2] = {NULL, NULL};
         int nh = 0;
         if (title_key != Py_None && PyUnicode_GET_LENGTH(title_key)) heads[nh++] = title_key;
@@ -434,89 +478,38 @@ static PyObject *find_strays(PyObject *self, PyObject *args) {
         int differ = title_key == Py_None ? 1 : PyUnicode_Compare(first_key, title_key) != 0;
         if (PyErr_Occurred()) goto fail;
         for (Py_ssize_t i = 0; i < d.nl; i++) {
-            const unsigned char *t = d.t;
-            Py_ssize_t a = d.ss[i], b = d.se[i];
-            const char *reason = NULL;
-            if (ad_marker(t, a, b)) {
-                reason = "ad-marker";
-            } else if (share_bar(t, a, b, share)) {
-                reason = "share-bar";
-            } else if (navigation(t, a, b)) {
-                reason = "navigation";
-            } else if (i > 0 && nh) {
-                for (int h = 0; h < nh && !reason; h++)
-                    if (PyUnicode_IS_ASCII(heads[h]) &&
-                        key_is(&d, i, (const char *)PyUnicode_DATA(heads[h]),
-                               PyUnicode_GET_LENGTH(heads[h])))
-                        reason = "repeated-headline";
-            }
+            int err = 0;
+            const char *reason = judge(&d, i, heads, nh, first_is_title, differ, flags[i] & 1,
+                                       title_words, share, labels, min_overlap, &err);
+            if (err) goto fail;
             if (reason) {
-            } else if (promo(t, a, b, labels, calls, call_ends, ncalls) && n_split(t, a, b) <= 30) {
-                reason = "promo";
-            } else if (i == 0 && first_is_title && differ) {
-                if (!starts_ci(t, a, b, "by ", 3)) {
-                    vocab0 = line_vocab(&d, 0);
-                    if (!vocab0) goto fail;
-                    double body = shared(&d, 0, vocab0);
-                    if (body < 0) goto fail;
-                    int foreign;
-                    if (title_words != Py_None) {
-                        Py_ssize_t size = PySet_GET_SIZE(vocab0), in = common(vocab0, title_words);
-                        if (in < 0) goto fail;
-                        double in_title = size ? (double)in / (double)size : 0.0;
-                        foreign = in_title < 0.34 && body < 0.75;
-                    } else {
-                        foreign = body < 0.5;
-                    }
-                    if (foreign) reason = "glued-headline";
-                }
-            } else if (i > 0 && !ends_with_stop(t, a, b)) {
-                Py_ssize_t before = 0, after = 0;
-                for (Py_ssize_t p = d.e[i - 1]; p < d.s[i]; p++) before += t[p] == '\n';
-                if (i + 1 < d.nl)
-                    for (Py_ssize_t p = d.e[i]; p < d.s[i + 1]; p++) after += t[p] == '\n';
-                int standalone = before >= 2 || after >= 2 || i + 1 == d.nl;
-                if (n_split(t, a, b) <= 25 && !numeric(t, a, b) && standalone) {
-                    vocab = line_vocab(&d, i);
-                    if (!vocab) goto fail;
-                    double body = shared(&d, i, vocab);
-                    if (body < 0) goto fail;
-                    if (body < min_overlap) reason = "promo";
-                    Py_CLEAR(vocab);
-                }
+                if (add(out, d.ss[i], d.se[i], reason) < 0) goto fail;
+                flags[i] |= 2;
             }
-            if (reason && add(out, a, b, reason) < 0) goto fail;
         }
     }
     /* Spintax: {..|..} without braces or line breaks inside, outside the lines found. */
-    Py_ssize_t found = PyList_GET_SIZE(out);
     for (Py_ssize_t p = 0; p < d.n; p++) {
         if (d.t[p] != '{') continue;
         Py_ssize_t q = p + 1;
         int bar = 0;
         while (q < d.n && d.t[q] != '{' && d.t[q] != '}' && d.t[q] != '\n') bar |= d.t[q++] == '|';
         if (q >= d.n || d.t[q] != '}' || !bar) continue;
-        int covered = 0;
-        for (Py_ssize_t j = 0; j < found && !covered; j++) {
-            PyObject *x = PyList_GET_ITEM(out, j);
-            Py_ssize_t a = PyLong_AsSsize_t(PyTuple_GET_ITEM(x, 0));
-            Py_ssize_t b = PyLong_AsSsize_t(PyTuple_GET_ITEM(x, 1));
-            covered = a <= p && p < b;
-        }
+        Py_ssize_t i = line_at(&d, p);
+        int covered = i >= 0 && (flags[i] & 2) && p < d.se[i];
         if (!covered && add(out, p, q + 1, "spintax") < 0) goto fail;
         p = q;
     }
     goto done;
+nomem:
+    PyErr_NoMemory();
 fail:
     Py_CLEAR(out);
 done:
     Py_XDECREF(first_key);
-    Py_XDECREF(vocab0);
-    Py_XDECREF(vocab);
     PyMem_Free(spans);
     PyMem_Free(low);
-    PyMem_Free(calls);
-    PyMem_Free(call_ends);
+    PyMem_Free(flags);
     return out;
 }
 
@@ -529,4 +522,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_strays", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__strays(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__strays(void) {
+    u_init();
+    return PyModule_Create(&module);
+}

@@ -189,9 +189,9 @@ def _find_strays_py(text: str, title: str | None = None) -> list[Stray]:
     promo_lines: dict[int, int] | None = None
     if low is not None:
         line_starts = [s for s, _, _ in lines]
-        head_lines = _hits_per_line_py(low, line_starts, tuple(heads))
-        share_lines = _hits_per_line_py(low, line_starts, _SHARE_NEEDLES)
-        promo_lines = _hits_per_line_py(low, line_starts, _PROMO_HINTS)
+        head_lines = _hits_per_line(low, line_starts, tuple(heads))
+        share_lines = _hits_per_line(low, line_starts, _SHARE_NEEDLES)
+        promo_lines = _hits_per_line(low, line_starts, _PROMO_HINTS)
 
     for i, (s, _, line) in enumerate(lines):
         stripped = line.strip()
@@ -257,7 +257,7 @@ def _word_outside(low: str, word: str, start: int, end: int) -> bool:
     return False
 
 
-def _hits_per_line_py(low: str, line_starts: list[int], hints: tuple[str, ...]) -> dict[int, int]:
+def _hits_per_line(low: str, line_starts: list[int], hints: tuple[str, ...]) -> dict[int, int]:
     """How often the lines (by their start offsets) of the lowercased ASCII text ``low``
     contain one of ``hints`` (none holds a line break); lines without one are not keys.
     A substring search per hint over the whole text is much cheaper than a regex

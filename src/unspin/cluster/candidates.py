@@ -118,22 +118,28 @@ class Component:
 
 def component_labels(pairs: np.ndarray, n: int) -> np.ndarray:
     """For each of ``n`` rows, the smallest row of its connected component in the graph
-    whose edges are ``pairs`` (int64, (m, 2)): each edge's two ends take the smaller of
-    their labels, then every label takes its label's label, until nothing changes (a
-    few rounds: the rounds grow with the log of a component's diameter)."""
+    whose edges are ``pairs`` (int64, (m, 2)). Each round, an edge's two ends and the
+    rows their labels name take the smaller of the two labels (a label always names a
+    smaller row of the same component), then every label jumps to its root; rounds end
+    when no edge joins two labels. Lowering the roots, not only the ends, is what keeps
+    the rounds few on a long chain (a chain of rows in random order: lowering the ends
+    alone took 0.9 s at 20,000 rows and 34 s at 100,000; this, 0.02 s at 100,000)."""
     labels = np.arange(n, dtype=np.int64)
     if not len(pairs):
         return labels
     a, b = pairs[:, 0], pairs[:, 1]
     while True:
-        low = np.minimum(labels[a], labels[b])
-        new = labels.copy()
-        np.minimum.at(new, a, low)
-        np.minimum.at(new, b, low)
-        new = new[new]  # pointer jumping: a label's label is no larger
-        if np.array_equal(new, labels):
+        la, lb = labels[a], labels[b]
+        if np.array_equal(la, lb):
             return labels
-        labels = new
+        low = np.minimum(la, lb)
+        for at in (a, b, la, lb):
+            np.minimum.at(labels, at, low)
+        while True:  # pointer jumping: every label to its root
+            up = labels[labels]
+            if np.array_equal(up, labels):
+                break
+            labels = up
 
 
 def plan(cands: Candidates, n: int) -> list[Component]:

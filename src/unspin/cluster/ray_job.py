@@ -41,6 +41,8 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, fields
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -59,13 +61,14 @@ from unspin.readers import JsonlPart, ReadItem, ReadOptions, ReadProblem, read_i
 
 RAY_HINT = "pip install 'unspin[ray]'"
 _PART_BYTES = 8 << 20  # a JSONL file larger than this is read in parts of about this size
-# A read task's blocks: a few MB of text each. Ray Data's costs are per block, and each
-# verify task looks up its documents' keys in every block.
+# A read task's blocks: a few MB of text each. Ray Data's costs are per block, and a
+# verify task fetches and takes rows from each block that holds some of its documents.
 _BLOCK_CHARS = 4 << 20
 _BLOCK_DOCS = 4096
 _GROUP_DOCS = 20_000  # candidate documents per group of _BUCKETS verify tasks, at most
 _BUCKETS = 2  # verify tasks per group: ~10,000 documents (~4 s) each at most
 _STR_FIELDS = ("id", "text", "title", "url", "date", "origin", "problem")
+_DOC_COLUMNS = ["key", "id", "text", "title", "url", "date"]  # what verification reads
 
 
 def _ray() -> Any:
@@ -231,9 +234,8 @@ def _bucket_rows(blocks: Sequence[Any], block_no: np.ndarray, row_no: np.ndarray
     order = np.argsort(block_no, kind="stable")
     for at in np.split(order, np.flatnonzero(np.diff(block_no[order])) + 1):
         if len(at):
-            block = ray.get(blocks[int(block_no[at[0]])])
-            cols = ["key", "id", "text", "title", "url", "date"]
-            got = block.select(cols).take(pa.array(row_no[at], pa.int64())).to_pylist()
+            block = ray.get(blocks[int(block_no[at[0]])]).select(_DOC_COLUMNS)
+            got = block.take(pa.array(row_no[at], pa.int64())).to_pylist()
             for i, r in zip(at.tolist(), got, strict=True):
                 rows[i] = r
     return rows
@@ -253,23 +255,20 @@ def verify_bucket(
     relax_gc()
     out: list[dict[str, Any]] = []
     for b in batch["bucket"].tolist():
+        # The bucket's documents come by component, each component's in key order.
         rows = _bucket_rows(blocks, plan["block"][b], plan["row"][b])
-        comp = plan["comp"][b]
-        by_comp: dict[int, list[dict[str, Any]]] = {}
-        for r, c in zip(rows, comp.tolist(), strict=True):
-            by_comp.setdefault(c, []).append(r)
-        for c in sorted(by_comp):
-            out.extend(_verify_component(c, by_comp[c], plan_ref, options))
+        comps = plan["comp"][b].tolist()
+        for c, group in groupby(zip(comps, rows, strict=True), key=itemgetter(0)):
+            out.extend(_verify_component([r for _, r in group], plan["edges"][c], options))
     return _rows_table(out, ("root_key", "root", "data", "light"))
 
 
 def _verify_component(
-    comp: int, rows: list[dict[str, Any]], plan_ref: Any, options: ClusterOptions
+    rows: list[dict[str, Any]], edges: Any, options: ClusterOptions
 ) -> list[dict[str, Any]]:
-    """The encoded clusters of component ``comp`` from its documents (``rows``, in key
-    order)."""
+    """The encoded clusters of one component from its documents (``rows``, in key order)
+    and its candidate ``edges``."""
     out: list[dict[str, Any]] = []
-    edges = _plan(plan_ref)["edges"][comp]
     docs = [
         CandidateDoc(
             key=r["key"],
@@ -451,30 +450,27 @@ def cluster_inputs_ray(
             comps = []
         if comps:
             # Components shared out to buckets balanced by documents; each bucket is one
-            # task that reads its documents from the read blocks (no shuffle).
+            # task that reads its documents from the read blocks (no shuffle), by
+            # component and, within one, in key order.
             sizes = [len(c.rows) for c in comps]
             nb = _partitions(ray, sum(sizes)) * _BUCKETS
-            where = buckets(sizes, nb)
-            keys: list[list[int]] = [[] for _ in range(nb)]
-            comp_no: list[list[int]] = [[] for _ in range(nb)]
-            for n, c in enumerate(comps):
-                for r in c.rows:
-                    keys[where[n]].append(int(table.keys[r]))
-                    comp_no[where[n]].append(n)
+            comp_no = np.repeat(np.arange(len(comps)), sizes)
+            bucket = np.asarray(buckets(sizes, nb), dtype=np.int64)[comp_no]
+            keys = table.keys[np.concatenate([c.rows for c in comps])]
+            order = np.lexsort((keys, comp_no, bucket))
             # Where each document is: its read block and row there.
             at_keys = np.concatenate(block_keys)
             by_key = np.argsort(at_keys, kind="stable")
             block_of = np.repeat(np.arange(len(block_keys)), [len(k) for k in block_keys])
             row_of = np.concatenate([np.arange(len(k)) for k in block_keys])
-            plan: dict[str, Any] = {"edges": [c.edges for c in comps]}
-            plan.update(block=[], row=[], comp=[])
-            for k, cn in zip(keys, comp_no, strict=True):
-                ks = np.asarray(k, dtype=np.int64)
-                order = np.argsort(ks, kind="stable")  # each component's rows in key order
-                at = by_key[np.searchsorted(at_keys, ks[order], sorter=by_key)]
-                plan["block"].append(block_of[at])
-                plan["row"].append(row_of[at])
-                plan["comp"].append(np.asarray(cn, dtype=np.int64)[order])
+            at = by_key[np.searchsorted(at_keys, keys[order], sorter=by_key)]
+            cuts = np.searchsorted(bucket[order], np.arange(1, nb))
+            plan: dict[str, Any] = {
+                "edges": [c.edges for c in comps],
+                "block": np.split(block_of[at], cuts),
+                "row": np.split(row_of[at], cuts),
+                "comp": np.split(comp_no[order], cuts),
+            }
             plan_ref = ray.put(plan)
             used = [b for b in range(nb) if len(plan["comp"][b])]
             clusters = ray.data.from_items(
