@@ -26,6 +26,19 @@
 
 #include "_uclass.h"
 
+/* Python's classes (_uclass.h's table) on the ASCII text: the table alone, without the
+ * branch to the Unicode database that a_space() and friends keep for other text. */
+#define ASCII_CLASS(name, bit) \
+    static inline int name(unsigned char c) { return (u_ascii[c & 127] & (bit)) != 0; }
+ASCII_CLASS(a_space, U_SPACE)
+ASCII_CLASS(a_alpha, U_ALPHA)
+ASCII_CLASS(a_decimal, U_DECIMAL)
+ASCII_CLASS(a_upper, U_UPPER)
+ASCII_CLASS(a_lower, U_LOWER)
+ASCII_CLASS(a_alnum, U_ALNUM)
+#undef ASCII_CLASS
+static inline int a_word(unsigned char c) { return c == '_' || a_alnum(c); }
+
 static inline unsigned char lower_c(unsigned char c) {
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
@@ -47,10 +60,10 @@ typedef struct {
 /* The next word of str.split() in t[*p:b]: 1 and its span [*x, *y), or 0 at the end. */
 static int next_word(const unsigned char *t, Py_ssize_t *p, Py_ssize_t b, Py_ssize_t *x,
                      Py_ssize_t *y) {
-    while (*p < b && u_space(t[*p])) (*p)++;
+    while (*p < b && a_space(t[*p])) (*p)++;
     if (*p == b) return 0;
     *x = *p;
-    while (*p < b && !u_space(t[*p])) (*p)++;
+    while (*p < b && !a_space(t[*p])) (*p)++;
     *y = *p;
     return 1;
 }
@@ -60,9 +73,9 @@ static int next_word(const unsigned char *t, Py_ssize_t *p, Py_ssize_t b, Py_ssi
 static int next_run(const Doc *d, Py_ssize_t i, Py_ssize_t *p, Py_ssize_t *x, Py_ssize_t *y) {
     Py_ssize_t b = d->se[i];
     while (*p < b) {
-        while (*p < b && !u_alpha(d->t[*p])) (*p)++;
+        while (*p < b && !a_alpha(d->t[*p])) (*p)++;
         *x = *p;
-        while (*p < b && u_alpha(d->t[*p])) (*p)++;
+        while (*p < b && a_alpha(d->t[*p])) (*p)++;
         *y = *p;
         if (*y - *x >= 3) return 1;
     }
@@ -102,12 +115,12 @@ static int ad_marker(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
     Py_ssize_t p = a;
     if (t[p] == '[') {
         p++;
-        while (p < b && u_space(t[p])) p++;
+        while (p < b && a_space(t[p])) p++;
         if (!starts_ci(t, p, b, "ad", 2)) return 0;
         p += 2;
         if (p < b && (t[p] == '_' || t[p] == ' ')) p++;
-        while (p < b && u_decimal(t[p])) p++;
-        while (p < b && u_space(t[p])) p++;
+        while (p < b && a_decimal(t[p])) p++;
+        while (p < b && a_space(t[p])) p++;
         if (p >= b || t[p] != ']') return 0;
         p++;
     } else if (starts_ci(t, p, b, "advertisement", 13)) {
@@ -117,7 +130,7 @@ static int ad_marker(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
         Py_ssize_t q = p;
         if (starts_ci(t, q, b, " content", 8)) {
             q += 8;
-            while (q < b && u_space(t[q])) q++;
+            while (q < b && a_space(t[q])) q++;
             if (q == b) return 1;
         }
     } else if (starts_ci(t, p, b, "ad", 2)) {
@@ -125,7 +138,7 @@ static int ad_marker(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
     } else {
         return 0;
     }
-    while (p < b && u_space(t[p])) p++;
+    while (p < b && a_space(t[p])) p++;
     return p == b;
 }
 
@@ -178,7 +191,7 @@ static int promo(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, PyObject *l
         Py_ssize_t m = PyUnicode_GET_LENGTH(l);
         if (!starts_ci(t, a, b, (const char *)PyUnicode_DATA(l), m)) continue;
         Py_ssize_t p = a + m;
-        while (p < b && u_space(t[p])) p++;
+        while (p < b && a_space(t[p])) p++;
         if (p < b && one_of(t[p], ":|>-")) return 1;
     }
     return 0;
@@ -197,7 +210,7 @@ static void find_calls(const Doc *d, PyObject *phrases, char *called) {
             Py_ssize_t p = at - d->low, i = line_at(d, p);
             from = at + 1;
             if (i < 0 || p + m > d->se[i]) continue;
-            if ((p > 0 && u_word(d->t[p - 1])) || (p + m < d->n && u_word(d->t[p + m])))
+            if ((p > 0 && a_word(d->t[p - 1])) || (p + m < d->n && a_word(d->t[p + m])))
                 continue;
             called[i] = 1;
         }
@@ -209,14 +222,14 @@ static int title_like(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, Py_ssi
     if (words < 2 || words > 20 || ends_with_stop(t, a, b)) return 0;
     Py_ssize_t alpha = 0, caps = 0, x, y;
     for (Py_ssize_t p = a; next_word(t, &p, b, &x, &y);) {
-        alpha += u_alpha(t[x]);
-        caps += u_upper(t[x]);
+        alpha += a_alpha(t[x]);
+        caps += a_upper(t[x]);
     }
     if (!alpha) return 0;
     int upper = 0, lower = 0;
     for (Py_ssize_t p = a; p < b; p++) {
-        upper |= u_upper(t[p]);
-        lower |= u_lower(t[p]);
+        upper |= a_upper(t[p]);
+        lower |= a_lower(t[p]);
     }
     return (upper && !lower) || 2 * caps >= alpha || words <= 12;
 }
@@ -226,7 +239,7 @@ static int numeric(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_
     Py_ssize_t with = 0, x, y;
     for (Py_ssize_t p = a; next_word(t, &p, b, &x, &y);)
         while (x < y)
-            if (u_decimal(t[x++])) {
+            if (a_decimal(t[x++])) {
                 with++;
                 break;
             }
@@ -288,8 +301,8 @@ static int word_outside(const Doc *d, const char *w, Py_ssize_t m, Py_ssize_t i)
     const unsigned char *p = d->low, *stop = d->low + d->n, *at;
     while (stop - p >= m && (at = memmem(p, (size_t)(stop - p), w, (size_t)m))) {
         Py_ssize_t x = at - d->low;
-        if ((x < d->ss[i] || x >= d->se[i]) && (x == 0 || !u_alpha(d->low[x - 1])) &&
-            !(x + m < d->n && u_alpha(d->low[x + m])))
+        if ((x < d->ss[i] || x >= d->se[i]) && (x == 0 || !a_alpha(d->low[x - 1])) &&
+            !(x + m < d->n && a_alpha(d->low[x + m])))
             return 1;
         p = at + 1;
     }
@@ -455,8 +468,8 @@ static PyObject *find_strays(PyObject *self, PyObject *args) {
         Py_ssize_t q = p;
         while (q < d.n && d.t[q] != '\n') q++;
         Py_ssize_t a = p, b = q;
-        while (a < b && u_space(d.t[a])) a++;
-        while (b > a && u_space(d.t[b - 1])) b--;
+        while (a < b && a_space(d.t[a])) a++;
+        while (b > a && a_space(d.t[b - 1])) b--;
         if (a < b) {
             d.ss[d.nl] = a;
             d.se[d.nl] = b;
