@@ -350,7 +350,9 @@ def make_free(stages: list[str]) -> None:
             raise SystemExit(f"--free: unknown stage {stage!r} (known: {', '.join(FREE_STAGES)})")
 
 
-def run_one(path: Path, mode: str, workers: int, out: Path | None) -> dict[str, Any]:
+def run_one(
+    path: Path, mode: str, workers: int, out: Path | None, address: str | None = None
+) -> dict[str, Any]:
     """Cluster (or run the baseline over) one JSONL crawl; figures as JSON."""
     t0 = time.perf_counter()
     res: dict[str, Any] = {"mode": mode}
@@ -370,7 +372,7 @@ def run_one(path: Path, mode: str, workers: int, out: Path | None) -> dict[str, 
         if mode.startswith("ray"):
             from unspin.cluster.ray_job import cluster_inputs_ray, start_ray
 
-            start_ray(num_cpus=workers)
+            start_ray(address, num_cpus=None if address else workers)
             res["ray_start_seconds"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             result = cluster_inputs_ray([str(path)], None, opts)
@@ -575,6 +577,7 @@ def main() -> None:
         help="ms per verified member, stage by stage, over this JSONL crawl's first 600 clusters",
     )
     ap.add_argument("--run-one", type=Path, help="cluster this JSONL crawl only (see --mode)")
+    ap.add_argument("--ray-address", help="--run-one: join this running Ray cluster")
     ap.add_argument("--mode", default="local", help="--run-one: local, ray, *-noverify, baseline")
     ap.add_argument("--out-file", type=Path, help="--run-one: write the cluster records here")
     ap.add_argument(
@@ -590,7 +593,11 @@ def main() -> None:
     if args.run_one:
         if args.free:
             make_free(args.free.split(","))
-        print(json.dumps(run_one(args.run_one, args.mode, args.workers, args.out_file)))
+        print(
+            json.dumps(
+                run_one(args.run_one, args.mode, args.workers, args.out_file, args.ray_address)
+            )
+        )
         return
     args.out.mkdir(parents=True, exist_ok=True)
     if not args.data.is_dir():

@@ -9,7 +9,7 @@ Same stages, same functions, same clusters (ids, members, roots) as the local ru
            -> sketch columns without texts streamed to the driver: repeated ids, LSH
               candidates and their components (numpy, ~2 KB per document)
            -> components shared out to buckets balanced by documents (on the driver)
-           -> one task per bucket (from_items(buckets).map_batches): verify_component per
+           -> one task per bucket (plain Ray tasks): verify_component per
               component, its documents taken from the materialized read blocks by block
               and row (zero-copy from the object store; no shuffle of the texts)
            -> cluster records streamed to the driver, numbered in input order of roots.
@@ -184,6 +184,18 @@ def sketch_batch(batch: Any, options: ClusterOptions) -> Any:
 _SKETCH_COLUMNS = ("key", "id", "url", "date", "origin", "problem", "sig", "bands")
 
 
+def warm_worker(frequencies: bool) -> int:
+    """A task that readies its worker process: Ray Data and the verification modules
+    imported, and with ``frequencies`` wordfreq's table loaded."""
+    import ray.data  # noqa: F401  (what a read task's worker imports first)
+
+    from unspin.cluster.verify import word_zipf
+
+    if frequencies:
+        word_zipf()
+    return os.getpid()
+
+
 def sketch_part(block: Any) -> Any:
     """What the driver needs of a read block: every column but the texts and titles."""
     return block.select(list(_SKETCH_COLUMNS))
@@ -192,8 +204,11 @@ def sketch_part(block: Any) -> Any:
 def _partitions(ray: Any, docs: int) -> int:
     """Groups of verify tasks: one per CPU, more when the candidate documents are many
     (a task's texts are in memory at once)."""
-    cpus = int(ray.cluster_resources().get("CPU", 1))
-    return max(1, cpus, -(-docs // _GROUP_DOCS))
+    return max(1, _cpus(ray), -(-docs // _GROUP_DOCS))
+
+
+def _cpus(ray: Any) -> int:
+    return int(ray.cluster_resources().get("CPU", 1))
 
 
 _PLANS: dict[str, Any] = {}
@@ -241,25 +256,23 @@ def _bucket_rows(blocks: Sequence[Any], block_no: np.ndarray, row_no: np.ndarray
     return rows
 
 
-def verify_bucket(
-    batch: dict[str, np.ndarray], plan_ref: Any, blocks: Any, options: ClusterOptions
-) -> Any:
-    """:func:`unspin.cluster.cluster_component` over each component of the buckets in
-    ``batch`` (one, see :func:`cluster_inputs_ray`). Each bucket takes its documents from
-    the read blocks (``blocks``: their object refs) instead of a shuffle gathering each
-    component's texts (verify stage 3.8 -> 2.9 s at 14,702 documents, 21.6 -> 18.8 s at
-    100,000: bench/RESULTS.md)."""
-    plan = _plan(plan_ref)
+def verify_bucket(bucket: int, plan: list[Any], blocks: Any, options: ClusterOptions) -> Any:
+    """:func:`unspin.cluster.cluster_component` over each component of ``bucket``, as a
+    table of encoded clusters. The bucket takes its documents from the read blocks
+    (``blocks``: their object refs) instead of a shuffle gathering each component's texts
+    (verify stage 3.8 -> 2.9 s at 14,702 documents, 21.6 -> 18.8 s at 100,000:
+    bench/RESULTS.md). ``plan``: the driver's plan's ref in a list (a ref passed bare
+    would be fetched for each task rather than once per worker)."""
+    p = _plan(plan[0])
     # As a local worker does, once the plan is here (its edges need no collections):
     # a Ray worker's heap is large (Ray, Arrow).
     relax_gc()
     out: list[dict[str, Any]] = []
-    for b in batch["bucket"].tolist():
-        # The bucket's documents come by component, each component's in key order.
-        rows = _bucket_rows(blocks, plan["block"][b], plan["row"][b])
-        comps = plan["comp"][b].tolist()
-        for c, group in groupby(zip(comps, rows, strict=True), key=itemgetter(0)):
-            out.extend(_verify_component([r for _, r in group], plan["edges"][c], options))
+    # The bucket's documents come by component, each component's in key order.
+    rows = _bucket_rows(blocks, p["block"][bucket], p["row"][bucket])
+    comps = p["comp"][bucket].tolist()
+    for c, group in groupby(zip(comps, rows, strict=True), key=itemgetter(0)):
+        out.extend(_verify_component([r for _, r in group], p["edges"][c], options))
     return _rows_table(out, ("root_key", "root", "data", "light"))
 
 
@@ -358,8 +371,14 @@ def cluster_inputs_ray(
     ropts = read_options or ReadOptions()
     started = start_ray(address, opts.workers)
     try:
-        _configure_data(ray, progress_bars)
         t0 = time.perf_counter()
+        # A worker per CPU imports Ray Data and unspin now, while this process sets Ray
+        # Data up and Ray Data starts its actors, rather than once a read task reaches it
+        # (the first read task began ~1 s sooner at 14,702 documents: bench/RESULTS.md).
+        warm = ray.remote(warm_worker)
+        for _ in range(_cpus(ray)):
+            warm.remote(False)
+        _configure_data(ray, progress_bars)
         items = _read_items([str(x) for x in inputs], ropts)
         # One block per item, so that each is a task of its own (a block is one task's).
         ds = ray.data.from_items(items, override_num_blocks=len(items))
@@ -407,6 +426,11 @@ def cluster_inputs_ray(
                 on_skip(s)
 
         t1 = time.perf_counter()
+        if opts.verify and opts.frequency and None in table.dates:
+            # Undated documents: choosing roots may take wordfreq, which the workers load
+            # now, while this process looks for candidates (as the local runner's do).
+            for _ in range(_cpus(ray)):
+                warm.remote(True)
         comps, stats = find_candidates(table, opts)
         sink = ClusterSink()
         sink.timings.update(sketch=t1 - t0, candidates=sink.started - t1)
@@ -473,14 +497,15 @@ def cluster_inputs_ray(
             }
             plan_ref = ray.put(plan)
             used = [b for b in range(nb) if len(plan["comp"][b])]
-            clusters = ray.data.from_items(
-                [{"bucket": b} for b in used], override_num_blocks=len(used)
-            ).map_batches(
-                verify_bucket,
-                batch_size=1,
-                fn_kwargs={"plan_ref": plan_ref, "blocks": blocks, "options": opts},
-            )
-            for batch in clusters.iter_batches(batch_size=256, batch_format="pyarrow"):
+            # Plain tasks, taken as they finish: a task returns its bucket's clusters at
+            # its end, so a Ray Data map over the bucket numbers streamed nothing sooner
+            # and cost another execution's start (~0.5 s).
+            verify = ray.remote(verify_bucket)
+            pending = [verify.remote(b, [plan_ref], blocks, opts) for b in used]
+            while pending:
+                [done_ref], pending = ray.wait(pending, num_returns=1)
+                batch = ray.get(done_ref)
+                del done_ref
                 done = 0
                 for key, root, data, light in zip(
                     *(batch.column(c).to_pylist() for c in ("root_key", "root", "data", "light")),
