@@ -32,14 +32,16 @@ vocabulary permutation per replica (function words among function words, other w
 among words of similar frequency, digits permuted, capitalisation kept): each replica
 has the same campaign structure and statistics, and replicas do not copy one another.
 (Replicating with light perturbation as bench/scale_bench.py does would make every
-replica a near-copy of its template: one campaign.)
+replica a near-copy of its template: one campaign.) Between consecutive sizes, each
+runner's documents per second and its ratio to the baseline's ("marginal": throughput
+once fixed costs are paid, Ray Data's worker imports and actors among them).
 
 Run: `make bench-cluster` or
 `python bench/cluster_bench.py --data ../shared/data [--sizes 10000,40000,100000] [--no-ray]`,
 `python bench/cluster_bench.py --data ../shared/data --seed 7 --sweep-jaccard`.
 Before/after comparisons of one runner: `--write-crawl crawl.jsonl` writes the crawl and
 stops; `--run-one crawl.jsonl --mode local|local-noverify|ray|ray-noverify|baseline
-[--out-file records.jsonl]` clusters it in this process and prints the figures as JSON
+[--out-file records.jsonl] [--ray-address auto]` clusters it in this process and prints the figures as JSON
 (run it with `PYTHONPATH=<other checkout>/src` for the other side); with `--free
 strays,alignment` those verification stages cost nothing (a what-if: wrong output, telling
 time). `--member-costs crawl.jsonl` prints the milliseconds per verified member, stage by
@@ -61,6 +63,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -414,6 +417,32 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# Scaling row keys of each runner's seconds, by the name the marginal rates take.
+_TIMED = {
+    "verified": "seconds",
+    "triage": "no_verify_seconds",
+    "ray_verified": "ray_seconds",
+    "ray_triage": "ray_noverify_seconds",
+}
+
+
+def marginal_rates(scaling: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Documents per second between consecutive crawl sizes, for each runner and the
+    baseline, and each runner's ratio to the baseline: throughput once the fixed costs
+    (worker start, Ray Data's first run) are paid, the same for every runner."""
+    out = []
+    for a, b in pairwise(scaling):
+        n = b["docs"] - a["docs"]
+        base = n / (b["baseline_seconds"] - a["baseline_seconds"])
+        row: dict[str, Any] = {"from": a["docs"], "to": b["docs"], "baseline": base}
+        for name, key in _TIMED.items():
+            if key in a and key in b:
+                row[name] = n / (b[key] - a[key])
+                row[f"{name}_vs_baseline"] = row[name] / base
+        out.append(row)
+    return out
+
+
 def in_subprocess(path: Path, mode: str, workers: int, out: Path | None) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--run-one", str(path), "--mode", mode]
     cmd += ["--workers", str(workers)] + (["--out-file", str(out)] if out else [])
@@ -738,6 +767,8 @@ def main() -> None:
             print(f"scale {n}: {json.dumps(row)}", flush=True)
             path.unlink()
         result["scaling"] = scaling
+        result["marginal"] = marginal_rates(scaling)
+        print(f"marginal: {json.dumps(result['marginal'])}", flush=True)
 
     (args.out / "cluster_bench.json").write_text(json.dumps(result, indent=2))
     print(f"wrote {args.out / 'cluster_bench.json'}")
