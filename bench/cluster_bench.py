@@ -41,10 +41,11 @@ Run: `make bench-cluster` or
 `python bench/cluster_bench.py --data ../shared/data --seed 7 --sweep-jaccard`.
 Before/after comparisons of one runner: `--write-crawl crawl.jsonl` writes the crawl and
 stops; `--run-one crawl.jsonl --mode local|local-noverify|ray|ray-noverify|baseline
-[--out-file records.jsonl] [--ray-address auto]` clusters it in this process and prints the figures as JSON
-(run it with `PYTHONPATH=<other checkout>/src` for the other side); with `--free
-strays,alignment` those verification stages cost nothing (a what-if: wrong output, telling
-time). `--member-costs crawl.jsonl` prints the milliseconds per verified member, stage by
+[--out-file records.jsonl] [--ray-address auto]` clusters it in this process and prints
+the figures as JSON (run it with `PYTHONPATH=<other checkout>/src` for the other side;
+`--ray-address` joins a running Ray cluster); with `--free strays,alignment` those
+verification stages cost nothing (a what-if: wrong output, telling time).
+`--member-costs crawl.jsonl` prints the milliseconds per verified member, stage by
 stage.
 """
 
