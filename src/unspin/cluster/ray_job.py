@@ -38,6 +38,7 @@ import heapq
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, fields
@@ -349,10 +350,36 @@ def start_ray(address: str | None = None, num_cpus: int | None = None) -> bool:
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     common: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR}
     if address:
-        ray.init(address=address, **common)
+        try:
+            ray.init(address=address, **common)
+        except (ConnectionError, RuntimeError, ValueError) as e:
+            raise UnspinError(
+                f"--ray-address {address}: cannot join a Ray cluster there: {join_failure(e)}"
+            ) from None
     else:
-        ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, **common)
+        # "local": a Ray of its own, even where `ray start` left a cluster to join.
+        ray.init(
+            address="local",
+            num_cpus=num_cpus or os.cpu_count() or 1,
+            include_dashboard=False,
+            **common,
+        )
     return True
+
+
+def join_failure(e: BaseException) -> str:
+    """Why ``ray.init(address=...)`` failed, on one line: Ray puts the cause's whole
+    traceback in its message, and the last error named there says what happened."""
+    chain: list[BaseException] = [e]
+    while chain[-1].__cause__ is not None and len(chain) < 8:
+        chain.append(chain[-1].__cause__)
+    text = "\n".join(str(x) for x in chain)
+    named = re.findall(r"^[\w.]*(?:Error|Exception): (.+)$", text, re.M)
+    line = named[-1] if named else (str(e).splitlines() or [type(e).__name__])[0]
+    reason = line.split(". ")[0].rstrip(".")
+    if "InvalidAuthToken" in text:
+        reason += " (the cluster uses Ray's token authentication: set RAY_AUTH_TOKEN)"
+    return reason
 
 
 def cluster_inputs_ray(
