@@ -90,3 +90,30 @@ def test_cli_address_it_cannot_join_is_one_clear_line(tmp_path: Path) -> None:
     assert "--ray-address 127.0.0.1:noport: cannot join a Ray cluster there" in r.stderr
     assert "port" in r.stderr.splitlines()[-1] and "Traceback" not in r.stderr
     assert not out.exists()
+
+
+def test_join_failure_names_rays_reason_on_one_line() -> None:
+    pytest.importorskip("ray")
+    from unspin.cluster.ray_job import join_failure
+
+    # The shapes ray.init(address=...) raised here: a ConnectionError caused by a
+    # RuntimeError whose message holds the traceback of the last try.
+    def raised(last: str) -> ConnectionError:
+        e = ConnectionError("Failed to connect to Ray cluster at 192.0.2.2:6379")
+        e.__cause__ = RuntimeError(
+            "Failed to connect to GCS. Last connection error: Traceback (most recent call"
+            ' last):\n  File "node.py", line 996, in _init_gcs_client\n    client = '
+            f"GcsClient(\n{last}\n"
+        )
+        return e
+
+    gone = raised("ray.exceptions.RpcError: Timed out while waiting for GCS to become available.")
+    assert join_failure(gone) == "Timed out while waiting for GCS to become available"
+    token = raised(
+        "ray.exceptions.AuthenticationError: RPC error: InvalidAuthToken: Authentication token"
+        " is missing or incorrect. Note: RAY_AUTH_MODE is currently 'disabled'."
+    )
+    why = join_failure(token)
+    assert why.startswith("RPC error: InvalidAuthToken: Authentication token is missing")
+    assert "RAY_AUTH_TOKEN" in why and "\n" not in why and "Note" not in why
+    assert join_failure(ValueError("")) == "ValueError"
