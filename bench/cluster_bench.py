@@ -376,7 +376,7 @@ def run_one(
         if mode.startswith("ray"):
             from unspin.cluster.ray_job import cluster_inputs_ray, start_ray
 
-            start_ray(address, num_cpus=None if address else workers)
+            start_ray(address, num_cpus=workers)
             res["ray_start_seconds"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             result = cluster_inputs_ray([str(path)], None, opts)

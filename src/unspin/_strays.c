@@ -127,12 +127,7 @@ static int ad_marker(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
         p += 13;
     } else if (starts_ci(t, p, b, "sponsored", 9)) {
         p += 9;
-        Py_ssize_t q = p;
-        if (starts_ci(t, q, b, " content", 8)) {
-            q += 8;
-            while (q < b && a_space(t[q])) q++;
-            if (q == b) return 1;
-        }
+        if (starts_ci(t, p, b, " content", 8)) p += 8;
     } else if (starts_ci(t, p, b, "ad", 2)) {
         p += 2;
     } else {
@@ -181,11 +176,9 @@ static int navigation(const unsigned char *t, Py_ssize_t a, Py_ssize_t b) {
     return items >= 3;
 }
 
-/* _promo on a stripped ASCII line: a promo label then '\s*[:|>-]' at its start, or a
- * call to action anywhere in it as a whole word (``called``: found for the text once). */
-static int promo(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, PyObject *labels,
-                 int called) {
-    if (called) return 1;
+/* _promo's label test on a stripped ASCII line: a promo label then '\s*[:|>-]' at its
+ * start (its calls to action anywhere are found for the whole text: find_calls). */
+static int promo_label(const unsigned char *t, Py_ssize_t a, Py_ssize_t b, PyObject *labels) {
     for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(labels); j++) {
         PyObject *l = PyTuple_GET_ITEM(labels, j);
         Py_ssize_t m = PyUnicode_GET_LENGTH(l);
@@ -366,12 +359,13 @@ done:
  * rest of the text shares less than ``min_overlap`` of its content words. 1, 0, or -1
  * on error. */
 static int lone_promo(const Doc *d, Py_ssize_t i, Py_ssize_t words, double min_overlap) {
+    if (words > 25) return 0;
     Py_ssize_t before = 0, after = 0;
     for (Py_ssize_t p = d->se[i - 1]; p < d->ss[i]; p++) before += d->t[p] == '\n';
     if (i + 1 < d->nl)
         for (Py_ssize_t p = d->se[i]; p < d->ss[i + 1]; p++) after += d->t[p] == '\n';
     int standalone = before >= 2 || after >= 2 || i + 1 == d->nl;
-    if (words > 25 || !standalone || numeric(d->t, d->ss[i], d->se[i], words)) return 0;
+    if (!standalone || numeric(d->t, d->ss[i], d->se[i], words)) return 0;
     PyObject *vocab = line_vocab(d, i);
     if (!vocab) return -1;
     double body = shared(d, i, vocab);
@@ -398,11 +392,10 @@ static const char *judge(const Doc *d, Py_ssize_t i, PyObject **heads, int nh,
     if (navigation(t, a, b)) return "navigation";
     if (i > 0)
         for (int h = 0; h < nh; h++)
-            if (PyUnicode_IS_ASCII(heads[h]) &&
-                key_is(d, i, (const char *)PyUnicode_DATA(heads[h]),
+            if (key_is(d, i, (const char *)PyUnicode_DATA(heads[h]),
                        PyUnicode_GET_LENGTH(heads[h])))
                 return "repeated-headline";
-    if (promo(t, a, b, labels, called) && words <= 30) return "promo";
+    if ((called || promo_label(t, a, b, labels)) && words <= 30) return "promo";
     int r = 0;
     if (i == 0) {
         if (first_is_title && differ && !starts_ci(t, a, b, "by ", 3))
@@ -416,7 +409,7 @@ static const char *judge(const Doc *d, Py_ssize_t i, PyObject **heads, int nh,
     return NULL;
 }
 
-static PyObject *find_strays(PyObject *self, PyObject *args) {
+static PyObject *find_strays(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *str, *title_key, *title_words, *fw, *share, *labels, *phrases;
     double min_overlap;
     if (!PyArg_ParseTuple(args, "UOOOO!O!O!d:find_strays", &str, &title_key, &title_words, &fw,
@@ -486,7 +479,10 @@ static PyObject *find_strays(PyObject *self, PyObject *args) {
         int first_is_title = title_like(d.t, d.ss[0], d.se[0], words0);
         PyObject *heads[2] = {NULL, NULL};
         int nh = 0;
-        if (title_key != Py_None && PyUnicode_GET_LENGTH(title_key)) heads[nh++] = title_key;
+        /* A line of ASCII text has an ASCII key: a title's other key cannot be one. */
+        if (title_key != Py_None && PyUnicode_GET_LENGTH(title_key) &&
+            PyUnicode_IS_ASCII(title_key))
+            heads[nh++] = title_key;
         if (first_is_title && PyUnicode_GET_LENGTH(first_key)) heads[nh++] = first_key;
         int differ = title_key == Py_None ? 1 : PyUnicode_Compare(first_key, title_key) != 0;
         if (PyErr_Occurred()) goto fail;

@@ -45,12 +45,8 @@ _PROMO_PHRASES = (
 _PROMO_ANYWHERE = re.compile(
     r"\b(?:" + "|".join(map(re.escape, _PROMO_PHRASES)) + r")\b", re.IGNORECASE
 )
-# What a lowercased ASCII line must contain for _PROMO_ANYWHERE to match it.
-_PROMO_HINTS = (
-    "click here", "sign up", "subscribe ", "follow us", "download ", "share this",
-    "newsletter", "all rights reserved", "cookie",
-)  # fmt: skip
-_PROMO_HINT = re.compile("|".join(map(re.escape, _PROMO_HINTS)))
+# A lowercased ASCII line that _PROMO_ANYWHERE matches holds one of the phrases as it is.
+_PROMO_HINT = re.compile("|".join(map(re.escape, _PROMO_PHRASES)))
 _SHARE_WORDS = frozenset(
     {
         "facebook", "twitter", "whatsapp", "email", "linkedin", "pinterest", "reddit",
@@ -191,7 +187,7 @@ def _find_strays_py(text: str, title: str | None = None) -> list[Stray]:
         line_starts = [s for s, _, _ in lines]
         head_lines = _hits_per_line(low, line_starts, tuple(heads))
         share_lines = _hits_per_line(low, line_starts, _SHARE_NEEDLES)
-        promo_lines = _hits_per_line(low, line_starts, _PROMO_HINTS)
+        promo_lines = _hits_per_line(low, line_starts, _PROMO_PHRASES)
 
     for i, (s, _, line) in enumerate(lines):
         stripped = line.strip()
@@ -277,7 +273,7 @@ _find_strays_c = compiled("_strays", "find_strays")
 
 def _promo(line: str, hinted: bool | None = None) -> bool:
     """A promo label or a call to action. ``hinted``: whether the lowercased line holds
-    one of :data:`_PROMO_HINTS`, when already known."""
+    one of :data:`_PROMO_PHRASES`, when already known."""
     if _PROMO_HEAD.match(line):
         return True
     if line.isascii():  # cheap: most lines hold no call to action

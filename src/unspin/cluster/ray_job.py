@@ -185,7 +185,7 @@ def sketch_batch(batch: Any, options: ClusterOptions) -> Any:
 _SKETCH_COLUMNS = ("key", "id", "url", "date", "origin", "problem", "sig", "bands")
 
 
-def warm_worker(frequencies: bool) -> int:
+def warm_worker(frequencies: bool) -> None:
     """A task that readies its worker process: Ray Data and the verification modules
     imported, and with ``frequencies`` wordfreq's table loaded."""
     import ray.data  # noqa: F401  (what a read task's worker imports first)
@@ -194,7 +194,6 @@ def warm_worker(frequencies: bool) -> int:
 
     if frequencies:
         word_zipf()
-    return os.getpid()
 
 
 def sketch_part(block: Any) -> Any:
@@ -202,14 +201,10 @@ def sketch_part(block: Any) -> Any:
     return block.select(list(_SKETCH_COLUMNS))
 
 
-def _partitions(ray: Any, docs: int) -> int:
+def _partitions(cpus: int, docs: int) -> int:
     """Groups of verify tasks: one per CPU, more when the candidate documents are many
     (a task's texts are in memory at once)."""
-    return max(1, _cpus(ray), -(-docs // _GROUP_DOCS))
-
-
-def _cpus(ray: Any) -> int:
-    return int(ray.cluster_resources().get("CPU", 1))
+    return max(1, cpus, -(-docs // _GROUP_DOCS))
 
 
 _PLANS: dict[str, Any] = {}
@@ -343,7 +338,8 @@ def _configure_data(ray: Any, progress_bars: bool) -> None:
 
 
 def start_ray(address: str | None = None, num_cpus: int | None = None) -> bool:
-    """Connect to ``address`` or start a local Ray; False if Ray was already running."""
+    """Connect to ``address`` or start a local Ray of ``num_cpus`` CPUs; False if Ray was
+    already running."""
     ray = _ray()
     if ray.is_initialized():
         return False
@@ -402,8 +398,9 @@ def cluster_inputs_ray(
         # A worker per CPU imports Ray Data and unspin now, while this process sets Ray
         # Data up and Ray Data starts its actors, rather than once a read task reaches it
         # (the first read task began ~1 s sooner at 14,702 documents: bench/RESULTS.md).
+        cpus = int(ray.cluster_resources().get("CPU", 1))
         warm = ray.remote(warm_worker)
-        for _ in range(_cpus(ray)):
+        for _ in range(cpus):
             warm.remote(False)
         _configure_data(ray, progress_bars)
         items = _read_items([str(x) for x in inputs], ropts)
@@ -456,7 +453,7 @@ def cluster_inputs_ray(
         if opts.verify and opts.frequency and None in table.dates:
             # Undated documents: choosing roots may take wordfreq, which the workers load
             # now, while this process looks for candidates (as the local runner's do).
-            for _ in range(_cpus(ray)):
+            for _ in range(cpus):
                 warm.remote(True)
         comps, stats = find_candidates(table, opts)
         sink = ClusterSink()
@@ -504,7 +501,7 @@ def cluster_inputs_ray(
             # task that reads its documents from the read blocks (no shuffle), by
             # component and, within one, in key order.
             sizes = [len(c.rows) for c in comps]
-            nb = _partitions(ray, sum(sizes)) * _BUCKETS
+            nb = _partitions(cpus, sum(sizes)) * _BUCKETS
             comp_no = np.repeat(np.arange(len(comps)), sizes)
             bucket = np.asarray(buckets(sizes, nb), dtype=np.int64)[comp_no]
             keys = table.keys[np.concatenate([c.rows for c in comps])]
