@@ -10,6 +10,7 @@ built by ``pip install -e .`` (make install): a missing module fails here."""
 from __future__ import annotations
 
 import json
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -158,10 +159,11 @@ def test_every_ascii_character_is_classed_as_python_does() -> None:
 
 
 def test_tokens_and_offsets() -> None:
-    tokens, spans, starts, kinds, caps = tokenize("The U.S. paid $1.13bn, don't  ask.")
+    tokens, starts, ends, kinds, caps = tokenize("The U.S. paid $1.13bn, don't  ask.")
     assert tokens == ["the", "u.s", ".", "paid", "$", "1.13bn", ",", "don't", "ask", "."]
-    assert spans[5] == (15, 21)
-    assert starts == [s for s, _ in spans]
+    assert (starts[5], ends[5]) == (15, 21)
+    assert list(starts) == [0, 4, 7, 9, 14, 15, 21, 23, 30, 33]
+    assert list(ends) == [3, 7, 8, 13, 15, 21, 22, 28, 33, 34]
     assert kinds == "wwpwpnpwwp"
     assert caps[:3] == [True, True, False]
 
@@ -345,8 +347,12 @@ def _sentences_both(text: str, defer: bool = False) -> None:
 
 def test_the_compiled_sentence_splitter_is_in_use() -> None:
     a = analyze("Glued headline\nThe talks resumed. Officials said so.\n\n  \nDr. Öz met them.")
-    got = _sentences.sentences(a.norm.text, a.spans and [s for s, _ in a.spans], _SPLITTER)
+    got = _sentences.sentences(a.norm.text, a.spans.starts, _SPLITTER)
     assert got == (a.sentences, a.sentence_spans)
+    with pytest.raises(TypeError, match="array"):
+        _sentences.sentences(a.norm.text, list(a.spans.starts), _SPLITTER)
+    with pytest.raises(TypeError, match="array"):
+        _sentences.sentences(a.norm.text, array("i", a.spans.starts), _SPLITTER)
     assert [a.norm.text[s:e] for s, e in a.sentence_spans] == [
         "Glued headline",
         "The talks resumed.",
@@ -373,14 +379,15 @@ def test_arbitrary_unicode_splits_the_same(text: str) -> None:
 
 
 def test_sentences_rejects_bad_arguments_and_defers_what_it_cannot_encode() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="array"):
         _sentences.sentences("text", (0,), _SPLITTER)  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
-        _sentences.sentences("A line. And more.", ["0"], _SPLITTER)  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="array"):
+        _sentences.sentences("A line. And more.", b"\0" * 8, _SPLITTER)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="NULL"):
-        _sentences.sentences("text", [0], 0)
+        _sentences.sentences("text", array("q", [0]), 0)
     # Half a surrogate pair cannot go to blingfire as UTF-8: the Python path decides.
-    assert _sentences.sentences("One. Two \ud83d.", [0, 3, 5, 9, 14], _SPLITTER) is None
+    starts = array("q", [0, 3, 5, 9, 14])
+    assert _sentences.sentences("One. Two \ud83d.", starts, _SPLITTER) is None
 
 
 # -- stray lines --------------------------------------------------------------------------------

@@ -8,7 +8,8 @@
  * [.!?;:] before its last character), else by blingfire's TextToSentences, whose
  * sentences are found in the line in order; each sentence's character span is mapped
  * to the tokens it holds ([bisect_left(starts, start), bisect_left(starts, end)) in the
- * list of token start offsets) and kept when it holds one. ``splitter`` is the address
+ * token start offsets, an array('q') as the tokenizer gives them) and kept when it
+ * holds one. ``splitter`` is the address
  * of TextToSentences in the library the blingfire package loaded (ctypes): the model
  * is blingfire's, only the calls are made from here.
  *
@@ -101,14 +102,18 @@ static int whole(int kind, const void *data, Py_ssize_t a, Py_ssize_t b) {
     return 1;
 }
 
-/* bisect_left(starts, x); -1 with an exception when an item is not an int. */
-static Py_ssize_t bisect_left(PyObject *starts, Py_ssize_t x) {
-    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(starts);
+/* The token start offsets. */
+typedef struct {
+    const long long *at;
+    Py_ssize_t n;
+} Starts;
+
+/* bisect_left(starts, x). */
+static Py_ssize_t bisect_left(Starts starts, Py_ssize_t x) {
+    Py_ssize_t lo = 0, hi = starts.n;
     while (lo < hi) {
         Py_ssize_t mid = (lo + hi) / 2;
-        Py_ssize_t v = PyLong_AsSsize_t(PyList_GET_ITEM(starts, mid));
-        if (v == -1 && PyErr_Occurred()) return -1;
-        if (v < x)
+        if (starts.at[mid] < x)
             lo = mid + 1;
         else
             hi = mid;
@@ -117,11 +122,9 @@ static Py_ssize_t bisect_left(PyObject *starts, Py_ssize_t x) {
 }
 
 /* Keep the sentence [s, e) (characters) when it holds a token. 0, or -1 on error. */
-static int add(PyObject *starts, PyObject *sents, PyObject *spans, Py_ssize_t s, Py_ssize_t e) {
+static int add(Starts starts, PyObject *sents, PyObject *spans, Py_ssize_t s, Py_ssize_t e) {
     Py_ssize_t i = bisect_left(starts, s);
-    if (i < 0) return -1;
     Py_ssize_t j = bisect_left(starts, e);
-    if (j < 0) return -1;
     if (j <= i) return 0;
     PyObject *a = Py_BuildValue("(nn)", i, j);
     if (!a) return -1;
@@ -138,7 +141,7 @@ static int add(PyObject *starts, PyObject *sents, PyObject *spans, Py_ssize_t s,
 /* The sentences blingfire finds in the line of characters starting at ``base`` whose
  * UTF-8 is ``line`` (``n`` bytes). 1 done, 0 a sentence not found verbatim, -1 error. */
 static int split_line(splitter_fn split, const char *line, Py_ssize_t n, Py_ssize_t base,
-                      PyObject *starts, PyObject *sents, PyObject *spans) {
+                      Starts starts, PyObject *sents, PyObject *spans) {
     if (n > INT_MAX / 2) return 0;
     int size = (int)(n * 2);
     char *out = reserve(&out_buf, size > (1 << 14) ? (size_t)size : (size_t)1 << 14);
@@ -166,15 +169,27 @@ static int split_line(splitter_fn split, const char *line, Py_ssize_t n, Py_ssiz
 }
 
 static PyObject *sentences(PyObject *self, PyObject *args) {
-    PyObject *text, *starts, *address;
-    if (!PyArg_ParseTuple(args, "UO!O!:sentences", &text, &PyList_Type, &starts, &PyLong_Type,
-                          &address))
+    PyObject *text, *start_obj, *address;
+    if (!PyArg_ParseTuple(args, "UOO!:sentences", &text, &start_obj, &PyLong_Type, &address))
         return NULL;
     splitter_fn split = (splitter_fn)PyLong_AsVoidPtr(address);
     if (!split) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "splitter address is NULL");
         return NULL;
     }
+    Py_buffer view;
+    int bad = PyObject_GetBuffer(start_obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0;
+    if (bad)
+        PyErr_Clear();
+    else if (view.itemsize != sizeof(long long) || !view.format || strcmp(view.format, "q")) {
+        PyBuffer_Release(&view);
+        bad = 1;
+    }
+    if (bad) {
+        PyErr_SetString(PyExc_TypeError, "starts must be an array('q') of token offsets");
+        return NULL;
+    }
+    Starts starts = {(const long long *)view.buf, view.len / (Py_ssize_t)sizeof(long long)};
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     int ascii = PyUnicode_IS_ASCII(text);
@@ -214,6 +229,7 @@ defer:
     res = Py_NewRef(Py_None);
 fail: /* res is NULL */
 done:
+    PyBuffer_Release(&view);
     Py_XDECREF(sents);
     Py_XDECREF(spans);
     trim(&out_buf);

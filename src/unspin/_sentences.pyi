@@ -1,3 +1,5 @@
+from array import array
+
 def sentences(
-    text: str, starts: list[int], splitter: int
+    text: str, starts: array[int], splitter: int
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None: ...

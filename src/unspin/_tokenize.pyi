@@ -1,3 +1,5 @@
+from array import array
+
 def tokenize(
     text: str,
-) -> tuple[list[str], list[tuple[int, int]], list[int], str, list[bool]]: ...
+) -> tuple[list[str], array[int], array[int], str, list[bool]]: ...

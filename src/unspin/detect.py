@@ -112,13 +112,13 @@ def first_pass(
     sents = [text[s:e] for s, e in a.sentence_spans]
     asked = [[k for k in range(i, j) if k in wanted] for i, j in a.sentences]
     at = [
-        [a.spans[k][0] - s0 for k in ks]
+        [a.spans.starts[k] - s0 for k in ks]
         for ks, (s0, _) in zip(asked, a.sentence_spans, strict=True)
     ]
     spans_at = None
     if states:
         spans_at = [
-            [(a.spans[k][0] - s0, a.spans[wanted[k] - 1][1] - s0) for k in ks]
+            [(a.spans.starts[k] - s0, a.spans.ends[wanted[k] - 1] - s0) for k in ks]
             for ks, (s0, _) in zip(asked, a.sentence_spans, strict=True)
         ]
     out = FirstPass({}, {}, {})
@@ -127,7 +127,7 @@ def first_pass(
         starts = np.array([o[0] for o in ts.offsets], dtype=np.int64)
         ends = np.array([o[1] for o in ts.offsets], dtype=np.int64)
         for k in range(i, j):
-            ws, we = a.spans[k][0] - s0, a.spans[k][1] - s0
+            ws, we = a.spans.starts[k] - s0, a.spans.ends[k] - s0
             sel = (starts < we) & (ends > ws)
             out.surprisal[k] = float(-ts.logprobs[sel].sum()) if sel.any() else 0.0
         for row, k in enumerate(ks):
@@ -282,7 +282,7 @@ def span_candidates(
     for s, e, found in spans:
         d = dists[s]
         opener = s in sent_starts
-        written = a.norm.text[a.spans[s][0] : a.spans[s][1]]
+        written = a.token_text(s, s + 1)
         own = float(d[scorer.first_token(_as_written(a, s, written, opener))])
         cands = [c.text for c in found]
         shown = [_as_written(a, s, c, opener) for c in cands]
@@ -407,18 +407,20 @@ def context_window(
 
     def read(i: int, j: int) -> str:
         """The text of tokens [i, j) with the restored spans in it."""
-        out, pos, k = [], a.spans[i][0], i
+        out, pos, k = [], a.spans.starts[i], i
         while k < j:
             if k in restored and restored[k][0] <= j:
                 e, t = restored[k]
-                out += [text[pos : a.spans[k][0]], _cased(a, k, t)]
-                pos, k = a.spans[e - 1][1], e
+                out += [text[pos : a.spans.starts[k]], _cased(a, k, t)]
+                pos, k = a.spans.ends[e - 1], e
             else:
                 k += 1
-        return "".join(out) + text[pos : a.spans[j - 1][1]]
+        return "".join(out) + text[pos : a.spans.ends[j - 1]]
 
     left = read(first, start).rstrip() if first < start else ""
-    right = text[a.spans[end - 1][1] : a.spans[end][0]] + read(end, last) if last > end else ""
+    right = ""
+    if last > end:
+        right = text[a.spans.ends[end - 1] : a.spans.starts[end]] + read(end, last)
     return left, (" " if left else "") + _cased(a, start, replacement) + right
 
 
@@ -480,7 +482,7 @@ def score_suspects(
     suspects = _suspects(a, content, scorer, lexicon, k)
     pairs: list[tuple[str, str]] = []
     for s in suspects:
-        for text in (a.norm.text[a.spans[s.start][0] : a.spans[s.end - 1][1]], *s.candidates):
+        for text in (a.token_text(s.start, s.end), *s.candidates):
             pairs.append(context_window(a, s.start, s.end, text))
     scores = scorer.continuation_scores(pairs)
     out: list[Scored] = []

@@ -44,7 +44,7 @@ def rescore(
     for s in targets:
         w = s.with_reserve()
         widened.append(w)
-        written = a.norm.text[a.spans[s.start][0] : a.spans[s.end - 1][1]]
+        written = a.token_text(s.start, s.end)
         for text in (written, *w.candidates):
             pairs.append(
                 context_window(

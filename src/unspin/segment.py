@@ -9,8 +9,9 @@ from __future__ import annotations
 import ctypes
 import re
 import threading
+from array import array
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate
 from operator import itemgetter
@@ -36,6 +37,25 @@ _KIND_OF = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Spans(Sequence[tuple[int, int]]):
+    """The tokens' ``(start, end)`` offsets, kept as two arrays of ints: a pair of ints
+    and a tuple per token, made and freed again, were half of the cost of tokenizing a
+    text and of letting its analysis go. Hot loops read ``starts`` and ``ends``."""
+
+    starts: array[int]
+    ends: array[int]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, k: int) -> tuple[int, int]:  # type: ignore[override]
+        return self.starts[k], self.ends[k]
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self.starts, self.ends, strict=True)
+
+
 @dataclass(frozen=True)
 class Analysis:
     """A text split into sentences and tokens.
@@ -48,7 +68,7 @@ class Analysis:
     text: str
     norm: Normalized
     tokens: list[str]
-    spans: list[tuple[int, int]]
+    spans: Spans
     kinds: str
     capitalised: list[bool]
     sentences: list[tuple[int, int]]
@@ -74,8 +94,11 @@ class Analysis:
 
     def input_span(self, i: int, j: int) -> tuple[int, int]:
         """Input character span of tokens ``[i, j)``."""
-        start, end = self.spans[i][0], self.spans[j - 1][1]
-        return self.norm.span_to_input(start, end)
+        return self.norm.span_to_input(self.spans.starts[i], self.spans.ends[j - 1])
+
+    def token_text(self, i: int, j: int) -> str:
+        """The normalised text of tokens ``[i, j)``."""
+        return self.norm.text[self.spans.starts[i] : self.spans.ends[j - 1]]
 
     @property
     def n_words(self) -> int:
@@ -172,16 +195,15 @@ def _split_sentences_slow(text: str) -> list[tuple[int, int]]:
 
 
 def _tokenize_py(text: str) -> Tokens:
-    """Tokens of normalised ``text``: (tokens lowercased, spans, start offsets, kinds,
-    capitalised). The reference for ``unspin._tokenize.tokenize``."""
+    """Tokens of normalised ``text``: (tokens lowercased, start offsets, end offsets,
+    kinds, capitalised). The reference for ``unspin._tokenize.tokenize``."""
     # [whitespace, token, whitespace, token, ..., whitespace]: every character outside a
     # token is whitespace.
     pieces: list[str] = _TOKEN.split(text)
     raw = pieces[1::2]
     # Offsets from the lengths of the pieces, without a Python loop.
-    ends = list(accumulate(map(len, pieces)))
-    starts = ends[0:-1:2]
-    spans = list(zip(starts, ends[1::2], strict=True))
+    offsets = array("q", accumulate(map(len, pieces)))
+    starts = offsets[0:-1:2]
     firsts = "".join(map(itemgetter(0), raw))  # first character of each token
     if firsts.isascii():
         kinds = firsts.translate(_KIND_OF)
@@ -191,10 +213,10 @@ def _tokenize_py(text: str) -> Tokens:
         tokens = [t.lower() for t in raw]
     else:  # one lower() call: NUL is neither cased nor case-ignorable, so same result
         tokens = "\0".join(raw).lower().split("\0")
-    return tokens, spans, starts, kinds, list(map(str.isupper, firsts))
+    return tokens, starts, offsets[1::2], kinds, list(map(str.isupper, firsts))
 
 
-Tokens = tuple[list[str], list[tuple[int, int]], list[int], str, list[bool]]
+Tokens = tuple[list[str], "array[int]", "array[int]", str, list[bool]]
 
 
 # The C tokenizer when it was built (the same tokens, ~3x faster), else the regex.
@@ -205,13 +227,13 @@ def analyze(text: str) -> Analysis:
     """Normalise, split into sentences and tokenise ``text``."""
     norm = normalize(text)
     ntext = norm.text
-    tokens, spans, starts, kinds, capitalised = tokenize(ntext)
+    tokens, starts, ends, kinds, capitalised = tokenize(ntext)
     sentences, sentence_spans = _sentences(ntext, starts)
     return Analysis(
         text=text,
         norm=norm,
         tokens=tokens,
-        spans=spans,
+        spans=Spans(starts, ends),
         kinds=kinds,
         capitalised=capitalised,
         sentences=sentences,
@@ -222,7 +244,7 @@ def analyze(text: str) -> Analysis:
 Sentences = tuple[list[tuple[int, int]], list[tuple[int, int]]]
 
 
-def _sentences_py(text: str, starts: list[int]) -> Sentences:
+def _sentences_py(text: str, starts: Sequence[int]) -> Sentences:
     """The sentences of normalised ``text`` that hold a token, as token ranges and as
     character spans, given the tokens' start offsets. The reference for
     ``unspin._sentences.sentences``."""
@@ -242,7 +264,7 @@ _sentences_c = compiled("_sentences", "sentences")
 _SPLITTER = ctypes.cast(_BLINGFIRE.TextToSentences, ctypes.c_void_p).value
 
 
-def _sentences(text: str, starts: list[int]) -> Sentences:
+def _sentences(text: str, starts: array[int]) -> Sentences:
     if _sentences_c is not None:
         got: Sentences | None = _sentences_c(text, starts, _SPLITTER)
         if got is not None:

@@ -52,7 +52,8 @@ def substitution_spans(
     # of every member of a crawl's clusters, and the calls cost more than the work.
     src = v.analysis
     c_kinds, s_kinds = copy.kinds, src.kinds
-    c_spans, s_spans = copy.spans, src.spans
+    c_starts, c_ends = copy.spans.starts, copy.spans.ends
+    s_starts, s_ends = src.spans.starts, src.spans.ends
     c_ascii, s_ascii = copy.text.isascii(), src.text.isascii()
     out = []
     for pair in v.alignment.pairs:
@@ -66,7 +67,7 @@ def substitution_spans(
                 cj -= 1
             if ci == cj:
                 continue  # only the source had words here: nothing to show in the copy
-            start, end = c_spans[ci][0], c_spans[cj - 1][1]
+            start, end = c_starts[ci], c_ends[cj - 1]
             if not c_ascii:
                 start, end = copy.norm.span_to_input(start, end)
             elif end <= start:
@@ -77,7 +78,7 @@ def substitution_spans(
             while sj > si and s_kinds[sj - 1] == PUNCT:
                 sj -= 1
             if si < sj:
-                s0, s1 = s_spans[si][0], s_spans[sj - 1][1]
+                s0, s1 = s_starts[si], s_ends[sj - 1]
                 if not s_ascii:
                     s0, s1 = src.norm.span_to_input(s0, s1)
                 elif s1 <= s0:
