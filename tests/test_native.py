@@ -411,6 +411,13 @@ STRAY_LINES = [
     "Revs 298.2 mln vs 321.3 mln", "A quiet line without a stop", "{spin|spun} words {a|b}",
     "x{a|b}y {a|b", "\x1c odd space line.\x1f", "  padded line  ", "\r", "ports report airport",
     "A line that ends in NUL\x00", "facebook\x00 twitter\x00 x y", "Watch\x00 this",
+    # Non-ASCII: with ASCII stand-ins (currency, dashes, quotes) the C search runs on the
+    # stand-in text; letters, odd spaces and bullets keep the text in Python.
+    "Don\u2019t miss: this", "Don\u2019t miss\u2014 this", "Share \u00a3 | Facebook | Twitter",
+    "Prices rose to \u00a35bn \u2014 a record.\u201d", "WATCH \u2014 a video",
+    "\u201cA quoted headline here\u201d", "He said it was over.\u2019)",
+    "Costs \u20ac5 \u00b1 2 \u00a9", "Home \u2022 News \u2022 Sport", "Caf\u00e9 owners said so.",
+    "non\u00a0breaking line", "\u00a3 \u00a3 \u00a3",
 ]  # fmt: skip
 STRAY_TITLES = [None, "", "Harbor Council Votes To Delay Ferry Terminal", "Some Other Story",
                 "Fähre verspätet"]  # fmt: skip
@@ -450,6 +457,14 @@ def test_random_documents_have_the_same_strays(
 ) -> None:
     text = "".join(line + end for line, end in lines)
     assert clean.find_strays(text, title) == clean._find_strays_py(text, title)
+
+
+def test_non_ascii_text_has_an_ascii_stand_in_only_for_symbols_quotes_and_dashes() -> None:
+    text = "Prices rose to \u00a35bn \u2014 a \u201crecord\u201d.\nDon\u2019t miss"
+    plain = clean._ascii_stand_in(text)
+    assert plain == "Prices rose to $5bn $ a $record).\nDon)t miss"
+    for other in ("Caf\u00e9", "a\u00a0b", "Home \u2022 News", "\u2160 (a numeral)"):
+        assert clean._ascii_stand_in(other) is None, other
 
 
 def test_find_strays_rejects_bad_arguments() -> None:

@@ -99,10 +99,13 @@ def _line_words(line: str) -> tuple[set[str], str]:
 
 def find_strays(text: str, title: str | None = None) -> list[Stray]:
     """Lines of ``text`` that are not part of the article, in order."""
-    if _find_strays_c is None or not text.isascii():
+    if _find_strays_c is None:
+        return _find_strays_py(text, title)
+    plain = text if text.isascii() else _ascii_stand_in(text)
+    if plain is None:
         return _find_strays_py(text, title)
     found = _find_strays_c(
-        text,
+        plain,
         _norm_line(title) if title else None,
         _content_words(title) if title else None,
         FUNCTION_WORDS,
@@ -269,6 +272,40 @@ def _hits_per_line(low: str, line_starts: list[int], hints: tuple[str, ...]) -> 
 
 # Every test of _find_strays_py in C, for ASCII text, when it was built.
 _find_strays_c = compiled("_strays", "find_strays")
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_STAND_INS: dict[str, str | None] = {}  # a non-ASCII character's ASCII stand-in, or None
+
+
+def _stand_in(c: str) -> str | None:
+    """An ASCII character that every test of :func:`_find_strays_py` treats as it treats
+    the non-ASCII ``c``, or None. A closing quote's only part is to close (")" has no
+    other); a character that is no letter, digit or space, has no case and is no
+    separator or closer (a currency sign, a dash, an opening quote) is anywhere what
+    "$" is. Letters, spaces and separators have no stand-in."""
+    if c in _END_CLOSERS:
+        return ")"
+    if c.isalnum() or c.isspace() or c.lower() != c or c.upper() != c or c in _NAV_SEPARATORS:
+        return None
+    return "$"
+
+
+def _ascii_stand_in(text: str) -> str | None:
+    """``text`` with each non-ASCII character replaced by its :func:`_stand_in` (the same
+    strays, found by the C search; news text is non-ASCII mostly by currency signs,
+    quotes and dashes), or None when one has none. A replace per distinct character:
+    str.translate goes through a dict for every character of a non-ASCII text."""
+    m = _NON_ASCII.search(text)
+    while m is not None:
+        c = m.group()
+        if c not in _STAND_INS:
+            _STAND_INS[c] = _stand_in(c)
+        r = _STAND_INS[c]
+        if r is None:
+            return None
+        text = text.replace(c, r)
+        m = _NON_ASCII.search(text, m.start())
+    return text
 
 
 def _promo(line: str, hinted: bool | None = None) -> bool:
