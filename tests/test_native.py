@@ -38,6 +38,7 @@ from unspin.cluster.sketching import _signatures, _signatures_py, minhash_permut
 from unspin.fingerprint import FingerprintParams, _skeleton_hashes_py, skeleton_hashes
 from unspin.function_words import FUNCTION_WORDS
 from unspin.segment import _SPLITTER, _sentences_py, _tokenize_py, analyze, tokenize
+from unspin.trace import VerifiedSource, _substitution_spans_py, substitution_spans
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "unspin" / "examples"
 
@@ -237,6 +238,22 @@ def _rows_both(copy_text: str, source_text: str) -> None:
     sim = sentence_similarities(copy, source)
     assert _align.similarities(copy, source) == sim.tolist()
     assert _align.align_rows(copy, source, *ARGS) == _align_rows_py(copy, source, sim)
+    _spans_both(copy, source)
+
+
+def _spans_both(copy: Encoded, source: Encoded) -> None:
+    """The substitutions of an alignment, C against Python, for every aligned sentence
+    and for some: on ASCII texts the same; on others C leaves them to Python."""
+    aln = align_encoded(copy, source)
+    v = VerifiedSource("s", None, None, source.a, aln)
+    firsts = {p.copy_sentence for p in aln.pairs[:1]}
+    for sentences in (None, firsts, set()):
+        got = _align.spans(aln.pairs, sentences, copy.a, source.a)
+        if copy.a.text.isascii() and source.a.text.isascii():
+            assert got == _substitution_spans_py(copy.a, v, sentences)
+            assert substitution_spans(copy.a, v, sentences) == got
+        else:
+            assert got is None
 
 
 def test_the_compiled_sentence_loop_is_in_use() -> None:
@@ -310,6 +327,25 @@ def test_align_rows_rejects_bad_arguments() -> None:
         _align.align_rows(object(), e, *ARGS)
     with pytest.raises(AttributeError):  # and nothing freed that was never loaded
         _align.similarities(object(), e)
+
+
+def test_substitution_spans_in_c() -> None:
+    codes = Codes()
+    copy = Encoded(analyze("Thunder offensive, the harmony track stalled."), codes)
+    source = Encoded(analyze("The harmony track stalled, lightning offensive."), codes)
+    aln = align_encoded(copy, source)
+    got = _align.spans(aln.pairs, None, copy.a, source.a)
+    assert got is not None and (0, 7, "Thunder", "lightning") in got
+    _spans_both(copy, source)
+    with pytest.raises(TypeError, match="set or None"):
+        _align.spans(aln.pairs, [0], copy.a, source.a)
+    with pytest.raises(TypeError, match="SentencePair"):
+        _align.spans(((0, 0),), None, copy.a, source.a)
+    bad = (SentencePair(0, 0, 1.0, 1, (Change(0, 999, 0, 1),)),)
+    with pytest.raises(IndexError, match="outside"):
+        _align.spans(bad, None, copy.a, source.a)
+    with pytest.raises(AttributeError):
+        _align.spans(aln.pairs, None, object(), source.a)
 
 
 def test_equal_sentences_go_to_the_nearest() -> None:

@@ -12,6 +12,11 @@
  * marks (one character each). similarities(copy, source) gives the whole similarity
  * matrix, for the tests.
  *
+ * spans(pairs, sentences, copy, source) -> [(start, end, text, original)]: the changed
+ * stretches of the aligned pairs, as unspin.trace._substitution_spans_py gives them, for
+ * a copy and a source (unspin.segment.Analysis) whose texts are ASCII (input offsets
+ * are then the normalised ones); None for other texts, which Python maps.
+ *
  * Word alignment inside a pair is a longest common subsequence. Its length comes from
  * the bit-parallel recurrence of Allison and Dix, in Hyyro's formulation; the
  * alignment is read back from the stored bit rows with the preferences rapidfuzz's
@@ -819,11 +824,171 @@ done:
     return result;
 }
 
+/* The int64 array of an analysis' Spans attribute ``name`` ("starts" or "ends"). */
+static int offsets_of(PyObject *spans, const char *name, Py_buffer *view) {
+    PyObject *arr = PyObject_GetAttrString(spans, name);
+    if (!arr) return -1;
+    int r = PyObject_GetBuffer(arr, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT);
+    Py_DECREF(arr);
+    if (r < 0) return -1;
+    if (view->itemsize != 8 || !view->format || strcmp(view->format, "q")) {
+        PyBuffer_Release(view);
+        PyErr_Format(PyExc_TypeError, "spans.%s must be an array('q')", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* What spans() reads of one analysis. */
+typedef struct {
+    PyObject *text; /* the input text (ASCII) */
+    const char *kinds;
+    Py_ssize_t n; /* tokens */
+    Py_buffer starts, ends;
+} Side;
+
+/* 1 ready, 0 the text is not ASCII, -1 error (no buffer held then). */
+static int side_of(PyObject *a, Side *s) {
+    memset(s, 0, sizeof(*s));
+    PyObject *text = PyObject_GetAttrString(a, "text");
+    if (!text) return -1;
+    if (!PyUnicode_Check(text) || !PyUnicode_IS_ASCII(text)) {
+        int r = PyUnicode_Check(text) ? 0 : -1;
+        if (r < 0) PyErr_SetString(PyExc_TypeError, "analysis.text must be a str");
+        Py_DECREF(text);
+        return r;
+    }
+    PyObject *kinds = PyObject_GetAttrString(a, "kinds");
+    PyObject *spans = kinds ? PyObject_GetAttrString(a, "spans") : NULL;
+    int r = -1;
+    if (spans && PyUnicode_Check(kinds) && PyUnicode_IS_ASCII(kinds) &&
+        offsets_of(spans, "starts", &s->starts) == 0) {
+        if (offsets_of(spans, "ends", &s->ends) == 0) {
+            s->n = PyUnicode_GET_LENGTH(kinds);
+            if (s->starts.len / 8 == s->n && s->ends.len / 8 == s->n) {
+                s->kinds = (const char *)PyUnicode_1BYTE_DATA(kinds);
+                s->text = text;
+                r = 1;
+            } else {
+                PyErr_SetString(PyExc_ValueError, "kinds and spans differ in length");
+                PyBuffer_Release(&s->ends);
+            }
+        }
+        if (r < 0) PyBuffer_Release(&s->starts);
+    } else if (kinds && !PyErr_Occurred()) {
+        PyErr_SetString(PyExc_TypeError, "analysis.kinds must be an ASCII str");
+    }
+    /* kinds stays alive with its analysis (held by the caller) */
+    Py_XDECREF(kinds);
+    Py_XDECREF(spans);
+    if (r < 0) Py_DECREF(text);
+    return r;
+}
+
+static void side_release(Side *s) {
+    if (!s->text) return;
+    PyBuffer_Release(&s->starts);
+    PyBuffer_Release(&s->ends);
+    Py_CLEAR(s->text);
+}
+
+/* An int field of a named tuple, as an index within [0, n]; -1 with an exception. */
+static Py_ssize_t index_at(PyObject *tup, Py_ssize_t k, Py_ssize_t n) {
+    Py_ssize_t v = PyLong_AsSsize_t(PyTuple_GET_ITEM(tup, k));
+    if (v == -1 && PyErr_Occurred()) return -1;
+    if (v < 0 || v > n) {
+        PyErr_SetString(PyExc_IndexError, "a change lies outside the tokens");
+        return -1;
+    }
+    return v;
+}
+
+static PyObject *spans(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *pairs, *sentences, *copy, *source;
+    if (!PyArg_ParseTuple(args, "O!OOO:spans", &PyTuple_Type, &pairs, &sentences, &copy,
+                          &source))
+        return NULL;
+    if (sentences != Py_None && !PyAnySet_Check(sentences)) {
+        PyErr_SetString(PyExc_TypeError, "sentences must be a set or None");
+        return NULL;
+    }
+    Side c, s;
+    int rc = side_of(copy, &c);
+    if (rc <= 0) return rc < 0 ? NULL : Py_NewRef(Py_None);
+    int rs = side_of(source, &s);
+    if (rs <= 0) {
+        side_release(&c);
+        return rs < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    const long long *cst = c.starts.buf, *cen = c.ends.buf;
+    const long long *sst = s.starts.buf, *sen = s.ends.buf;
+    PyObject *out = PyList_New(0);
+    if (!out) goto fail;
+    for (Py_ssize_t p = 0; p < PyTuple_GET_SIZE(pairs); p++) {
+        PyObject *pair = PyTuple_GET_ITEM(pairs, p);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) < 5 ||
+            !PyTuple_Check(PyTuple_GET_ITEM(pair, 4))) {
+            PyErr_SetString(PyExc_TypeError, "pairs must hold SentencePair tuples");
+            goto fail;
+        }
+        if (sentences != Py_None) {
+            int in = PySet_Contains(sentences, PyTuple_GET_ITEM(pair, 0));
+            if (in < 0) goto fail;
+            if (!in) continue;
+        }
+        PyObject *changes = PyTuple_GET_ITEM(pair, 4);
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(changes); k++) {
+            PyObject *ch = PyTuple_GET_ITEM(changes, k);
+            if (!PyTuple_Check(ch) || PyTuple_GET_SIZE(ch) < 4) {
+                PyErr_SetString(PyExc_TypeError, "changes must be Change tuples");
+                goto fail;
+            }
+            Py_ssize_t ci = index_at(ch, 0, c.n), cj = index_at(ch, 1, c.n);
+            Py_ssize_t si = index_at(ch, 2, s.n), sj = index_at(ch, 3, s.n);
+            if (ci < 0 || cj < 0 || si < 0 || sj < 0) goto fail;
+            /* Punctuation at either end is not part of a substitution. */
+            while (ci < cj && c.kinds[ci] == 'p') ci++;
+            while (cj > ci && c.kinds[cj - 1] == 'p') cj--;
+            if (ci == cj) continue; /* only the source had words here */
+            Py_ssize_t start = (Py_ssize_t)cst[ci], end = (Py_ssize_t)cen[cj - 1];
+            if (end < start) end = start;
+            while (si < sj && s.kinds[si] == 'p') si++;
+            while (sj > si && s.kinds[sj - 1] == 'p') sj--;
+            Py_ssize_t s0 = 0, s1 = 0;
+            if (si < sj) {
+                s0 = (Py_ssize_t)sst[si];
+                s1 = (Py_ssize_t)sen[sj - 1];
+                if (s1 < s0) s1 = s0;
+            }
+            PyObject *text = PyUnicode_Substring(c.text, start, end);
+            PyObject *orig = text ? PyUnicode_Substring(s.text, s0, s1) : NULL;
+            PyObject *item = orig ? Py_BuildValue("(nnOO)", start, end, text, orig) : NULL;
+            Py_XDECREF(text);
+            Py_XDECREF(orig);
+            if (!item || PyList_Append(out, item) < 0) {
+                Py_XDECREF(item);
+                goto fail;
+            }
+            Py_DECREF(item);
+        }
+    }
+    side_release(&c);
+    side_release(&s);
+    return out;
+fail:
+    Py_XDECREF(out);
+    side_release(&c);
+    side_release(&s);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"align_rows", align_rows, METH_VARARGS,
      "align_rows(copy, source, Change, SentencePair, min_sentence, min_clause, marks)"},
     {"similarities", similarities, METH_VARARGS,
      "similarities(copy, source) -> rows of copy x source sentence similarities"},
+    {"spans", spans, METH_VARARGS,
+     "spans(pairs, sentences, copy, source) -> [(start, end, text, original)] or None"},
     {NULL, NULL, 0, NULL},
 };
 

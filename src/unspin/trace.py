@@ -15,6 +15,7 @@ from unspin.clean import find_strays
 from unspin.document import Document
 from unspin.fingerprint import fingerprint
 from unspin.language import detect_language
+from unspin.native import compiled
 from unspin.normalize import normalize
 from unspin.report import Source, Stray, Substitution, TraceReport
 from unspin.segment import PUNCT, Analysis, analyze
@@ -45,11 +46,29 @@ def substitutions_from(
 
 
 def substitution_spans(
-    copy: Analysis, v: VerifiedSource, sentences: set[int]
+    copy: Analysis, v: VerifiedSource, sentences: set[int] | None
 ) -> list[tuple[int, int, str, str]]:
-    """:func:`substitutions_from` as ``(start, end, text, original)`` tuples."""
-    # Trimming and Analysis.input_span written out: clustering lists every substitution
-    # of every member of a crawl's clusters, and the calls cost more than the work.
+    """:func:`substitutions_from` as ``(start, end, text, original)`` tuples (``sentences``
+    None: every aligned sentence). In C when it was built and both texts are ASCII
+    (clustering lists every substitution of every member of a crawl's clusters)."""
+    if _spans_c is not None:
+        got: list[tuple[int, int, str, str]] | None = _spans_c(
+            v.alignment.pairs, sentences, copy, v.analysis
+        )
+        if got is not None:
+            return got
+    return _substitution_spans_py(copy, v, sentences)
+
+
+_spans_c = compiled("_align", "spans")
+
+
+def _substitution_spans_py(
+    copy: Analysis, v: VerifiedSource, sentences: set[int] | None
+) -> list[tuple[int, int, str, str]]:
+    """:func:`substitution_spans` in Python: the reference for ``unspin._align.spans``,
+    and the version for other texts."""
+    # Trimming and Analysis.input_span written out: the calls cost more than the work.
     src = v.analysis
     c_kinds, s_kinds = copy.kinds, src.kinds
     c_starts, c_ends = copy.spans.starts, copy.spans.ends
@@ -57,7 +76,7 @@ def substitution_spans(
     c_ascii, s_ascii = copy.text.isascii(), src.text.isascii()
     out = []
     for pair in v.alignment.pairs:
-        if pair.copy_sentence not in sentences:
+        if sentences is not None and pair.copy_sentence not in sentences:
             continue
         for ch in pair.changes:
             ci, cj = ch.copy_start, ch.copy_end

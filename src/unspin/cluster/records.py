@@ -180,7 +180,7 @@ def member_of(
     if aln is None:  # too large to align
         return Member(d.id, d.key, d.url, d.site, d.date, 0.0, 0.0, 0.0)
     v = VerifiedSource(root.id, None, root.url, ra, aln)
-    subs = substitution_spans(a, v, {p.copy_sentence for p in aln.pairs})
+    subs = substitution_spans(a, v, None)  # every aligned sentence
     subs.sort(key=itemgetter(0))  # by start
     return Member(
         d.id,
