@@ -4,10 +4,11 @@ Same stages, same functions, same clusters (ids, members, roots) as the local ru
 
     inputs -> read (one task per input, or per 8 MB part of a large uncompressed JSONL
               file; streaming blocks of documents)
-           -> sketch (in the read tasks, per block of a few MB of text) -> materialize
-              (Ray's object store: texts spill to disk, not to the driver)
-           -> sketch columns without texts streamed to the driver: repeated ids, LSH
-              candidates and their components (numpy, ~2 KB per document)
+           -> sketch (in the read tasks, per block of a few MB of text); the blocks stay
+              in Ray's object store (texts spill to disk, not to the driver)
+           -> sketch columns without texts streamed to the driver as blocks are read:
+              repeated ids, LSH candidates and their components (numpy, ~2 KB per
+              document)
            -> components shared out to buckets balanced by documents (on the driver)
            -> one task per bucket (plain Ray tasks): verify_component per
               component, its documents taken from the materialized read blocks by block
@@ -321,6 +322,29 @@ def plain_part(block: Any, keys: np.ndarray) -> Any:
     )
 
 
+def _add_sketches(table: SketchTable, batch: Any, skipped: list[Skipped]) -> None:
+    """A read block's sketch columns (:func:`sketch_part`) into ``table``; its read
+    problems onto ``skipped``."""
+    p = table.params
+    cols = {c: batch.column(c).to_pylist() for c in _SKETCH_COLUMNS}
+    good = []
+    for i, problem in enumerate(cols["problem"]):
+        if problem is not None:
+            skipped.append(Skipped(cols["key"][i], cols["origin"][i], problem))
+        else:
+            good.append(i)
+    table.add_columns(
+        [(cols["key"][i], cols["id"][i], cols["url"][i], cols["date"][i]) for i in good],
+        np.frombuffer(b"".join(cols["sig"][i] for i in good), dtype=np.uint32).reshape(
+            -1, p.num_perm
+        ),
+        np.frombuffer(b"".join(cols["bands"][i] for i in good), dtype=np.int64).reshape(
+            -1, p.bands
+        ),
+        [cols["origin"][i] or "" for i in good],
+    )
+
+
 def _configure_data(ray: Any, progress_bars: bool) -> None:
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     ctx = ray.data.DataContext.get_current()
@@ -331,8 +355,7 @@ def _configure_data(ray: Any, progress_bars: bool) -> None:
     if hasattr(ctx.execution_options, "verbose_progress"):
         ctx.execution_options.verbose_progress = False
     # Ray Data reserves part of the CPUs for each operator; on a small machine that left
-    # one read task running at a time (each stage here is materialized or consumed before
-    # the next, so the stages do not compete).
+    # one read task running at a time (the one operator here is the read).
     if hasattr(ctx, "op_resource_reservation_enabled"):
         ctx.op_resource_reservation_enabled = False
 
@@ -410,39 +433,35 @@ def cluster_inputs_ray(
             read_batch,
             batch_size=1,
             fn_kwargs={"read_options": ropts, "options": opts},
-        ).materialize()
-
+        )
         table = SketchTable(opts.params)
         skipped: list[Skipped] = []
-        p = opts.params
-        columns = list(_SKETCH_COLUMNS)
         # Each read block's sketch columns, by a task next to the block (Ray Data's
         # select_columns and iter_batches took 0.37 to 0.51 s at 100,000 documents, plain
-        # tasks 0.17 s), in block order.
-        blocks = ds.to_arrow_refs()
+        # tasks 0.17 s), taken in while the reads go on: this process's share of the
+        # work (~1 s at 100,000 documents) then fills the cores the last reads leave idle.
+        # The blocks stay in the object store for the verify tasks (their refs are held).
         project = ray.remote(sketch_part)
+        blocks: list[Any] = []
         block_keys: list[np.ndarray] = []  # each block's keys, for the triage's texts
-        for batch in map(ray.get, [project.remote(b) for b in blocks]):
-            block_keys.append(batch.column("key").to_numpy())
-            cols = {c: batch.column(c).to_pylist() for c in columns}
-            good = []
-            for i, problem in enumerate(cols["problem"]):
-                if problem is not None:
-                    skipped.append(Skipped(cols["key"][i], cols["origin"][i], problem))
-                else:
-                    good.append(i)
-            table.add_columns(
-                [(cols["key"][i], cols["id"][i], cols["url"][i], cols["date"][i]) for i in good],
-                np.frombuffer(b"".join(cols["sig"][i] for i in good), dtype=np.uint32).reshape(
-                    -1, p.num_perm
-                ),
-                np.frombuffer(b"".join(cols["bands"][i] for i in good), dtype=np.int64).reshape(
-                    -1, p.bands
-                ),
-                [cols["origin"][i] or "" for i in good],
-            )
-            if progress:
-                progress("sketch", batch.num_rows)
+        projecting: dict[Any, int] = {}  # a projection's ref -> its block's number
+
+        def take(refs: list[Any]) -> None:
+            for ref in refs:
+                b = projecting.pop(ref)
+                batch = ray.get(ref)
+                block_keys[b] = batch.column("key").to_numpy()
+                _add_sketches(table, batch, skipped)
+                if progress:
+                    progress("sketch", batch.num_rows)
+
+        for bundle in ds.iter_internal_ref_bundles():
+            for ref in bundle.block_refs:
+                projecting[project.remote(ref)] = len(blocks)
+                blocks.append(ref)
+                block_keys.append(np.zeros(0, dtype=np.int64))
+            take(ray.wait(list(projecting), num_returns=len(projecting), timeout=0)[0])
+        take(list(projecting))
         skipped.extend(table.finish())
         skipped.sort(key=lambda s: s.key)
         if on_skip:
