@@ -34,7 +34,13 @@ from unspin.align import (
     encode_sentences,
     sentence_similarities,
 )
-from unspin.cluster.sketching import _signatures, _signatures_py, minhash_permutations
+from unspin.cluster.sketching import (
+    _band_keys,
+    _band_keys_py,
+    _signatures,
+    _signatures_py,
+    minhash_permutations,
+)
 from unspin.fingerprint import FingerprintParams, _skeleton_hashes_py, skeleton_hashes
 from unspin.function_words import FUNCTION_WORDS
 from unspin.segment import _SPLITTER, _sentences_py, _tokenize_py, analyze, tokenize
@@ -564,3 +570,26 @@ def test_minhash_rejects_bad_arguments() -> None:
         _minhash.signatures(hv, np.array([2, 5], dtype=np.int32), a, b, empty, out)
     with pytest.raises(BufferError):  # read-only output
         _minhash.signatures(hv, np.array([2, 5], dtype=np.int64), a, b, empty, bytes(32))
+
+
+@pytest.mark.parametrize(
+    ("rows", "bands"), [(1, 5), (2, 3), (3, 42), (4, 7), (8, 4), (9, 3), (16, 8)]
+)
+def test_band_keys_are_the_xxhash_packages(rows: int, bands: int) -> None:
+    # Band widths of 4 to 64 bytes: XXH64's short input, its 32-byte stripes, and the
+    # 8- and 4-byte tails.
+    params = FingerprintParams(num_perm=128, bands=bands, rows=rows)
+    rng = np.random.default_rng(rows * 100 + bands)
+    sigs = rng.integers(0, 2**32, size=(40, 128), dtype=np.uint64).astype(np.uint32)
+    assert (_band_keys(sigs, params) == _band_keys_py(sigs, params)).all()
+    assert _band_keys(sigs, params).dtype == np.int64
+
+
+def test_band_keys_rejects_bad_arguments() -> None:
+    sigs = np.zeros((2, 8), dtype=np.uint32)
+    with pytest.raises(ValueError, match="bands x rows"):
+        _minhash.band_keys(sigs, 3, 3, np.zeros((2, 3), dtype=np.int64))
+    with pytest.raises(ValueError, match="bands x rows"):
+        _minhash.band_keys(sigs, 2, 4, np.zeros((2, 3), dtype=np.int64))
+    with pytest.raises(TypeError, match="4-byte"):
+        _minhash.band_keys(sigs.astype(np.int64), 2, 4, np.zeros((2, 2), dtype=np.int64))

@@ -121,10 +121,24 @@ def _signatures(
     return sigs
 
 
+_band_keys_c = compiled("_minhash", "band_keys")
+
+
 def _band_keys(signatures: np.ndarray, params: FingerprintParams) -> np.ndarray:
+    """:func:`_band_keys_py`, in C when it was built (the same keys)."""
+    if _band_keys_c is None:
+        return _band_keys_py(signatures, params)
+    sigs = np.ascontiguousarray(signatures, dtype=np.uint32)
+    keys = np.empty((len(sigs), params.bands), dtype=np.int64)
+    _band_keys_c(sigs, params.bands, params.rows, keys)
+    return keys
+
+
+def _band_keys_py(signatures: np.ndarray, params: FingerprintParams) -> np.ndarray:
     """:func:`unspin.fingerprint.band_keys` of each row of ``signatures``, one band at a
     time for all rows (xxh64 of the band's bytes, seeded with the band number, shifted
-    to a signed 64-bit integer: ``h - 2**63`` is ``h`` with its top bit flipped)."""
+    to a signed 64-bit integer: ``h - 2**63`` is ``h`` with its top bit flipped). The
+    reference for ``unspin._minhash.band_keys``."""
     r, n = params.rows, len(signatures)
     width = 4 * r
     keys = np.empty((n, params.bands), dtype=np.uint64)
