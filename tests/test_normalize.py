@@ -1,3 +1,5 @@
+import pickle
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -109,3 +111,8 @@ def test_token_spans_point_at_the_tokens(text: str) -> None:
     a = analyze(text)
     assert [a.norm.text[s:e].lower() for s, e in a.spans] == a.tokens
     assert "".join(a.tokens) == "".join(a.norm.text.lower().split())
+    # The offsets as pairs, one by one and sliced, and as they survive a pickle.
+    assert len(a.spans) == len(a.tokens)
+    assert a.spans[1:3] == list(a.spans)[1:3]
+    assert [a.spans[k] for k in range(len(a.spans))] == list(a.spans)
+    assert pickle.loads(pickle.dumps(a.spans)) == a.spans

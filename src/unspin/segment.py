@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate
 from operator import itemgetter
+from typing import overload
 
 import blingfire
 
@@ -49,7 +50,15 @@ class Spans(Sequence[tuple[int, int]]):
     def __len__(self) -> int:
         return len(self.starts)
 
-    def __getitem__(self, k: int) -> tuple[int, int]:  # type: ignore[override]
+    @overload
+    def __getitem__(self, k: int) -> tuple[int, int]: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[tuple[int, int]]: ...
+
+    def __getitem__(self, k: int | slice) -> tuple[int, int] | list[tuple[int, int]]:
+        if isinstance(k, slice):
+            return list(zip(self.starts[k], self.ends[k], strict=True))
         return self.starts[k], self.ends[k]
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
