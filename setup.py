@@ -11,7 +11,8 @@ def native(name: str) -> Extension:
     return Extension(
         f"unspin.{name}",
         [f"src/unspin/{name}.c"],
-        depends=["src/unspin/_uclass.h"],  # Python's character classes, ASCII from a table
+        # Python's character classes (ASCII from a table); XXH32 and XXH64.
+        depends=["src/unspin/_uclass.h", "src/unspin/_xxhash.h"],
         extra_compile_args=["-O2"],
         optional=True,
     )

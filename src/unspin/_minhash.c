@@ -29,6 +29,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_xxhash.h"
+
 static inline uint32_t fmix32(uint32_t h) {
     h ^= h >> 16;
     h *= 0x85EBCA6BU;
@@ -54,59 +56,6 @@ static void minima(const uint32_t *restrict h, int64_t n, const uint32_t *restri
             sig[k] = v < sig[k] ? v : sig[k];
         }
     }
-}
-
-#define P64_1 0x9E3779B185EBCA87ULL
-#define P64_2 0xC2B2AE3D27D4EB4FULL
-#define P64_3 0x165667B19E3779F9ULL
-#define P64_4 0x85EBCA77C2B2AE63ULL
-#define P64_5 0x27D4EB2F165667C5ULL
-
-static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-
-static inline uint64_t read64(const unsigned char *p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
-    return v;
-}
-
-static inline uint32_t read32(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t lane(uint64_t acc, uint64_t input) {
-    return rotl64(acc + input * P64_2, 31) * P64_1;
-}
-
-static inline uint64_t merge(uint64_t acc, uint64_t v) { return (acc ^ lane(0, v)) * P64_1 + P64_4; }
-
-/* XXH64 of ``len`` bytes, a multiple of 4 (a band of uint32 slots: no single bytes left
- * over at the end). */
-static uint64_t xxh64(const unsigned char *p, size_t len, uint64_t seed) {
-    const unsigned char *end = p + len;
-    uint64_t h;
-    if (len >= 32) {
-        uint64_t v1 = seed + P64_1 + P64_2, v2 = seed + P64_2, v3 = seed, v4 = seed - P64_1;
-        for (; end - p >= 32; p += 32) {
-            v1 = lane(v1, read64(p));
-            v2 = lane(v2, read64(p + 8));
-            v3 = lane(v3, read64(p + 16));
-            v4 = lane(v4, read64(p + 24));
-        }
-        h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
-        h = merge(merge(merge(merge(h, v1), v2), v3), v4);
-    } else {
-        h = seed + P64_5;
-    }
-    h += (uint64_t)len;
-    for (; end - p >= 8; p += 8) h = rotl64(h ^ lane(0, read64(p)), 27) * P64_1 + P64_4;
-    if (end - p >= 4) h = rotl64(h ^ (uint64_t)read32(p) * P64_1, 23) * P64_2 + P64_3;
-    h ^= h >> 33;
-    h *= P64_2;
-    h ^= h >> 29;
-    h *= P64_3;
-    h ^= h >> 32;
-    return h;
 }
 
 /* A C-contiguous buffer (writable with ``flags``) of items of ``size`` bytes, or -1

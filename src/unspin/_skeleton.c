@@ -19,53 +19,7 @@
 #include <string.h>
 
 #include "_uclass.h"
-
-/* -- xxh32, from its specification (seed 0) ------------------------------------------ */
-
-#define P1 0x9E3779B1U
-#define P2 0x85EBCA77U
-#define P3 0xC2B2AE3DU
-#define P4 0x27D4EB2FU
-#define P5 0x165667B1U
-
-static inline uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
-
-static inline uint32_t read32(const unsigned char *p) {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
-static inline uint32_t lane(uint32_t acc, uint32_t input) {
-    return rotl32(acc + input * P2, 13) * P1;
-}
-
-static uint32_t xxh32(const unsigned char *p, size_t len) {
-    const unsigned char *end = p + len;
-    uint32_t h;
-    if (len >= 16) {
-        uint32_t v1 = P1 + P2, v2 = P2, v3 = 0, v4 = (uint32_t)0 - P1;
-        const unsigned char *limit = end - 16;
-        do {
-            v1 = lane(v1, read32(p));
-            v2 = lane(v2, read32(p + 4));
-            v3 = lane(v3, read32(p + 8));
-            v4 = lane(v4, read32(p + 12));
-            p += 16;
-        } while (p <= limit);
-        h = rotl32(v1, 1) + rotl32(v2, 7) + rotl32(v3, 12) + rotl32(v4, 18);
-    } else {
-        h = P5;
-    }
-    h += (uint32_t)len;
-    for (; p + 4 <= end; p += 4) h = rotl32(h + read32(p) * P3, 17) * P4;
-    for (; p < end; p++) h = rotl32(h + (uint32_t)(*p) * P5, 11) * P1;
-    h ^= h >> 15;
-    h *= P2;
-    h ^= h >> 13;
-    h *= P3;
-    h ^= h >> 16;
-    return h;
-}
+#include "_xxhash.h"
 
 /* -- growable buffers ------------------------------------------------------------------ */
 
