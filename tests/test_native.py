@@ -34,14 +34,14 @@ from unspin.align import (
     encode_sentences,
     sentence_similarities,
 )
-from unspin.cluster.sketching import (
-    _band_keys,
+from unspin.cluster.sketching import _signatures, _signatures_py, minhash_permutations
+from unspin.fingerprint import (
+    FingerprintParams,
     _band_keys_py,
-    _signatures,
-    _signatures_py,
-    minhash_permutations,
+    _skeleton_hashes_py,
+    band_keys_of,
+    skeleton_hashes,
 )
-from unspin.fingerprint import FingerprintParams, _skeleton_hashes_py, skeleton_hashes
 from unspin.function_words import FUNCTION_WORDS
 from unspin.segment import _SPLITTER, _sentences_py, _tokenize_py, analyze, tokenize
 from unspin.trace import VerifiedSource, _substitution_spans_py, substitution_spans
@@ -581,8 +581,8 @@ def test_band_keys_are_the_xxhash_packages(rows: int, bands: int) -> None:
     params = FingerprintParams(num_perm=128, bands=bands, rows=rows)
     rng = np.random.default_rng(rows * 100 + bands)
     sigs = rng.integers(0, 2**32, size=(40, 128), dtype=np.uint64).astype(np.uint32)
-    assert (_band_keys(sigs, params) == _band_keys_py(sigs, params)).all()
-    assert _band_keys(sigs, params).dtype == np.int64
+    assert (band_keys_of(sigs, params) == _band_keys_py(sigs, params)).all()
+    assert band_keys_of(sigs, params).dtype == np.int64
 
 
 def test_band_keys_rejects_bad_arguments() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -112,12 +113,41 @@ def signature_of(items: list[bytes], params: FingerprintParams) -> np.ndarray:
 
 
 def band_keys(signature: np.ndarray, params: FingerprintParams) -> list[int]:
-    r = params.rows
-    keys = []
-    for b in range(params.bands):
-        h = xxhash.xxh64_intdigest(signature[b * r : (b + 1) * r].tobytes(), seed=b)
-        keys.append(h - (1 << 63))  # SQLite integers are signed
+    """The LSH band keys of one signature (:func:`band_keys_of`)."""
+    keys: list[int] = band_keys_of(signature[None, :], params)[0].tolist()
     return keys
+
+
+_band_keys_c = compiled("_minhash", "band_keys")
+
+
+def band_keys_of(signatures: np.ndarray, params: FingerprintParams) -> np.ndarray:
+    """The LSH band keys of each row of ``signatures`` (int64, a row each): xxh64 of each
+    band's bytes, seeded with the band's number, as a signed 64-bit integer (SQLite's).
+    In C when it was built (the same keys as :func:`_band_keys_py`)."""
+    if _band_keys_c is None:
+        return _band_keys_py(signatures, params)
+    sigs = np.ascontiguousarray(signatures, dtype=np.uint32)
+    keys = np.empty((len(sigs), params.bands), dtype=np.int64)
+    _band_keys_c(sigs, params.bands, params.rows, keys)
+    return keys
+
+
+def _band_keys_py(signatures: np.ndarray, params: FingerprintParams) -> np.ndarray:
+    """:func:`band_keys_of` with the xxhash package, one band at a time for all rows
+    (``h - 2**63`` is ``h`` with its top bit flipped). The reference for
+    ``unspin._minhash.band_keys``."""
+    r, n = params.rows, len(signatures)
+    width = 4 * r
+    keys = np.empty((n, params.bands), dtype=np.uint64)
+    for band in range(params.bands):
+        data = np.ascontiguousarray(signatures[:, band * r : (band + 1) * r], np.uint32).tobytes()
+        chunks = [data[k : k + width] for k in range(0, len(data), width)]
+        keys[:, band] = np.fromiter(
+            map(xxhash.xxh64_intdigest, chunks, repeat(band)), dtype=np.uint64, count=n
+        )
+    keys ^= np.uint64(1 << 63)
+    return keys.view(np.int64)
 
 
 def fingerprint(a: Analysis, params: FingerprintParams) -> Fingerprint:

@@ -6,14 +6,13 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from itertools import accumulate, repeat
+from itertools import accumulate
 
 import numpy as np
-from xxhash import xxh64_intdigest
 
 from unspin.cluster.sites import site_of
 from unspin.document import Document
-from unspin.fingerprint import SCHEME, FingerprintParams, skeleton_hashes
+from unspin.fingerprint import SCHEME, FingerprintParams, band_keys_of, skeleton_hashes
 from unspin.native import compiled
 
 
@@ -77,7 +76,7 @@ def sketch_columns(
     bands = np.zeros((len(texts), params.bands), dtype=np.int64)
     full = [i for i, p in enumerate(parts) if len(p)]
     if full:
-        bands[full] = _band_keys(sigs[full], params)
+        bands[full] = band_keys_of(sigs[full], params)
     return sigs, bands
 
 
@@ -119,37 +118,6 @@ def _signatures(
     ends = np.cumsum([len(p) for p in parts], dtype=np.int64)
     _signatures_c(hv, ends, a, b, empty, sigs)
     return sigs
-
-
-_band_keys_c = compiled("_minhash", "band_keys")
-
-
-def _band_keys(signatures: np.ndarray, params: FingerprintParams) -> np.ndarray:
-    """:func:`_band_keys_py`, in C when it was built (the same keys)."""
-    if _band_keys_c is None:
-        return _band_keys_py(signatures, params)
-    sigs = np.ascontiguousarray(signatures, dtype=np.uint32)
-    keys = np.empty((len(sigs), params.bands), dtype=np.int64)
-    _band_keys_c(sigs, params.bands, params.rows, keys)
-    return keys
-
-
-def _band_keys_py(signatures: np.ndarray, params: FingerprintParams) -> np.ndarray:
-    """:func:`unspin.fingerprint.band_keys` of each row of ``signatures``, one band at a
-    time for all rows (xxh64 of the band's bytes, seeded with the band number, shifted
-    to a signed 64-bit integer: ``h - 2**63`` is ``h`` with its top bit flipped). The
-    reference for ``unspin._minhash.band_keys``."""
-    r, n = params.rows, len(signatures)
-    width = 4 * r
-    keys = np.empty((n, params.bands), dtype=np.uint64)
-    for band in range(params.bands):
-        data = np.ascontiguousarray(signatures[:, band * r : (band + 1) * r], np.uint32).tobytes()
-        chunks = [data[k : k + width] for k in range(0, len(data), width)]
-        keys[:, band] = np.fromiter(
-            map(xxh64_intdigest, chunks, repeat(band)), dtype=np.uint64, count=n
-        )
-    keys ^= np.uint64(1 << 63)
-    return keys.view(np.int64)
 
 
 def sketch_many(batch: Sequence[tuple[int, Document]], params: FingerprintParams) -> list[Sketch]:
