@@ -11,8 +11,8 @@ def native(name: str) -> Extension:
     return Extension(
         f"unspin.{name}",
         [f"src/unspin/{name}.c"],
-        # Python's character classes (ASCII from a table); XXH32 and XXH64.
-        depends=["src/unspin/_uclass.h", "src/unspin/_xxhash.h"],
+        # Python's character classes (ASCII from a table); XXH32 and XXH64; token offsets.
+        depends=["src/unspin/_uclass.h", "src/unspin/_xxhash.h", "src/unspin/_offsets.h"],
         extra_compile_args=["-O2"],
         optional=True,
     )

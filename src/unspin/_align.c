@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "_offsets.h"
+
 typedef struct {
     Py_UCS4 key;
     int mask;
@@ -828,68 +830,67 @@ done:
 static int offsets_of(PyObject *spans, const char *name, Py_buffer *view) {
     PyObject *arr = PyObject_GetAttrString(spans, name);
     if (!arr) return -1;
-    int r = PyObject_GetBuffer(arr, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT);
+    int r = offsets_buffer(arr, view);
     Py_DECREF(arr);
-    if (r < 0) return -1;
-    if (view->itemsize != 8 || !view->format || strcmp(view->format, "q")) {
-        PyBuffer_Release(view);
-        PyErr_Format(PyExc_TypeError, "spans.%s must be an array('q')", name);
-        return -1;
-    }
-    return 0;
-}
-
-/* What spans() reads of one analysis. */
-typedef struct {
-    PyObject *text; /* the input text (ASCII) */
-    const char *kinds;
-    Py_ssize_t n; /* tokens */
-    Py_buffer starts, ends;
-} Side;
-
-/* 1 ready, 0 the text is not ASCII, -1 error (no buffer held then). */
-static int side_of(PyObject *a, Side *s) {
-    memset(s, 0, sizeof(*s));
-    PyObject *text = PyObject_GetAttrString(a, "text");
-    if (!text) return -1;
-    if (!PyUnicode_Check(text) || !PyUnicode_IS_ASCII(text)) {
-        int r = PyUnicode_Check(text) ? 0 : -1;
-        if (r < 0) PyErr_SetString(PyExc_TypeError, "analysis.text must be a str");
-        Py_DECREF(text);
-        return r;
-    }
-    PyObject *kinds = PyObject_GetAttrString(a, "kinds");
-    PyObject *spans = kinds ? PyObject_GetAttrString(a, "spans") : NULL;
-    int r = -1;
-    if (spans && PyUnicode_Check(kinds) && PyUnicode_IS_ASCII(kinds) &&
-        offsets_of(spans, "starts", &s->starts) == 0) {
-        if (offsets_of(spans, "ends", &s->ends) == 0) {
-            s->n = PyUnicode_GET_LENGTH(kinds);
-            if (s->starts.len / 8 == s->n && s->ends.len / 8 == s->n) {
-                s->kinds = (const char *)PyUnicode_1BYTE_DATA(kinds);
-                s->text = text;
-                r = 1;
-            } else {
-                PyErr_SetString(PyExc_ValueError, "kinds and spans differ in length");
-                PyBuffer_Release(&s->ends);
-            }
-        }
-        if (r < 0) PyBuffer_Release(&s->starts);
-    } else if (kinds && !PyErr_Occurred()) {
-        PyErr_SetString(PyExc_TypeError, "analysis.kinds must be an ASCII str");
-    }
-    /* kinds stays alive with its analysis (held by the caller) */
-    Py_XDECREF(kinds);
-    Py_XDECREF(spans);
-    if (r < 0) Py_DECREF(text);
+    if (r < 0) PyErr_Format(PyExc_TypeError, "spans.%s must be an array('q')", name);
     return r;
 }
 
+/* What spans() reads of one analysis (references held until side_release). */
+typedef struct {
+    PyObject *text;  /* the input text (ASCII) */
+    PyObject *kinds; /* one ASCII letter per token */
+    Py_ssize_t n;    /* tokens */
+    Py_buffer starts, ends;
+    int held; /* the two buffers */
+} Side;
+
 static void side_release(Side *s) {
-    if (!s->text) return;
-    PyBuffer_Release(&s->starts);
-    PyBuffer_Release(&s->ends);
+    if (s->held) {
+        PyBuffer_Release(&s->starts);
+        PyBuffer_Release(&s->ends);
+        s->held = 0;
+    }
     Py_CLEAR(s->text);
+    Py_CLEAR(s->kinds);
+}
+
+/* 1 ready, 0 the text is not ASCII, -1 error (nothing held then). */
+static int side_of(PyObject *a, Side *s) {
+    memset(s, 0, sizeof(*s));
+    PyObject *spans = NULL;
+    int r = -1;
+    if (!(s->text = PyObject_GetAttrString(a, "text"))) goto out;
+    if (!PyUnicode_Check(s->text)) {
+        PyErr_SetString(PyExc_TypeError, "analysis.text must be a str");
+        goto out;
+    }
+    if (!PyUnicode_IS_ASCII(s->text)) {
+        r = 0;
+        goto out;
+    }
+    if (!(s->kinds = PyObject_GetAttrString(a, "kinds"))) goto out;
+    if (!(spans = PyObject_GetAttrString(a, "spans"))) goto out;
+    if (!PyUnicode_Check(s->kinds) || !PyUnicode_IS_ASCII(s->kinds)) {
+        PyErr_SetString(PyExc_TypeError, "analysis.kinds must be an ASCII str");
+        goto out;
+    }
+    s->n = PyUnicode_GET_LENGTH(s->kinds);
+    if (offsets_of(spans, "starts", &s->starts) < 0) goto out;
+    if (offsets_of(spans, "ends", &s->ends) < 0) {
+        PyBuffer_Release(&s->starts);
+        goto out;
+    }
+    s->held = 1;
+    if (s->starts.len / 8 != s->n || s->ends.len / 8 != s->n) {
+        PyErr_SetString(PyExc_ValueError, "kinds and spans differ in length");
+        goto out;
+    }
+    r = 1;
+out:
+    Py_XDECREF(spans);
+    if (r != 1) side_release(s);
+    return r;
 }
 
 /* An int field of a named tuple, as an index within [0, n]; -1 with an exception. */
@@ -922,6 +923,8 @@ static PyObject *spans(PyObject *Py_UNUSED(self), PyObject *args) {
     }
     const long long *cst = c.starts.buf, *cen = c.ends.buf;
     const long long *sst = s.starts.buf, *sen = s.ends.buf;
+    const char *ckinds = (const char *)PyUnicode_1BYTE_DATA(c.kinds);
+    const char *skinds = (const char *)PyUnicode_1BYTE_DATA(s.kinds);
     PyObject *out = PyList_New(0);
     if (!out) goto fail;
     for (Py_ssize_t p = 0; p < PyTuple_GET_SIZE(pairs); p++) {
@@ -947,13 +950,13 @@ static PyObject *spans(PyObject *Py_UNUSED(self), PyObject *args) {
             Py_ssize_t si = index_at(ch, 2, s.n), sj = index_at(ch, 3, s.n);
             if (ci < 0 || cj < 0 || si < 0 || sj < 0) goto fail;
             /* Punctuation at either end is not part of a substitution. */
-            while (ci < cj && c.kinds[ci] == 'p') ci++;
-            while (cj > ci && c.kinds[cj - 1] == 'p') cj--;
+            while (ci < cj && ckinds[ci] == 'p') ci++;
+            while (cj > ci && ckinds[cj - 1] == 'p') cj--;
             if (ci == cj) continue; /* only the source had words here */
             Py_ssize_t start = (Py_ssize_t)cst[ci], end = (Py_ssize_t)cen[cj - 1];
             if (end < start) end = start;
-            while (si < sj && s.kinds[si] == 'p') si++;
-            while (sj > si && s.kinds[sj - 1] == 'p') sj--;
+            while (si < sj && skinds[si] == 'p') si++;
+            while (sj > si && skinds[sj - 1] == 'p') sj--;
             Py_ssize_t s0 = 0, s1 = 0;
             if (si < sj) {
                 s0 = (Py_ssize_t)sst[si];

@@ -26,6 +26,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "_offsets.h"
 #include "_uclass.h"
 
 typedef int (*splitter_fn)(const char *in, int in_bytes, char *out, const int max_out);
@@ -178,14 +179,7 @@ static PyObject *sentences(PyObject *self, PyObject *args) {
         return NULL;
     }
     Py_buffer view;
-    int bad = PyObject_GetBuffer(start_obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0;
-    if (bad)
-        PyErr_Clear();
-    else if (view.itemsize != sizeof(long long) || !view.format || strcmp(view.format, "q")) {
-        PyBuffer_Release(&view);
-        bad = 1;
-    }
-    if (bad) {
+    if (offsets_buffer(start_obj, &view) < 0) {
         PyErr_SetString(PyExc_TypeError, "starts must be an array('q') of token offsets");
         return NULL;
     }

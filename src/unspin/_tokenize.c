@@ -91,6 +91,18 @@ static PyObject *int64_array(const long long *v, Py_ssize_t n) {
                                  n * (Py_ssize_t)sizeof(long long));
 }
 
+/* ``*buf`` reallocated to ``n`` items of ``size`` bytes: 0, or -1 with MemoryError (the
+ * old buffer kept, for the caller to free). */
+static int grow(void **buf, Py_ssize_t n, size_t size) {
+    void *p = PyMem_Realloc(*buf, (size_t)n * size);
+    if (!p) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *buf = p;
+    return 0;
+}
+
 static PyObject *tokenize(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *text;
     if (!PyArg_ParseTuple(args, "U:tokenize", &text)) return NULL;
@@ -120,16 +132,10 @@ static PyObject *tokenize(PyObject *Py_UNUSED(self), PyObject *args) {
         if (PyList_Append(caps, u_upper(c) ? Py_True : Py_False) < 0) goto done;
         if (n_tok == cap) {
             cap = cap ? cap * 2 : 256;
-            char *k = PyMem_Realloc(kind_buf, (size_t)cap);
-            if (k) kind_buf = k;
-            long long *a = k ? PyMem_Realloc(start_buf, (size_t)cap * sizeof(long long)) : NULL;
-            if (a) start_buf = a;
-            long long *b = a ? PyMem_Realloc(end_buf, (size_t)cap * sizeof(long long)) : NULL;
-            if (!b) {
-                PyErr_NoMemory();
+            if (grow((void **)&kind_buf, cap, 1) < 0 ||
+                grow((void **)&start_buf, cap, sizeof(long long)) < 0 ||
+                grow((void **)&end_buf, cap, sizeof(long long)) < 0)
                 goto done;
-            }
-            end_buf = b;
         }
         start_buf[n_tok] = i;
         end_buf[n_tok] = j;
