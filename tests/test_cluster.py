@@ -4,10 +4,12 @@ import dataclasses
 import importlib.util
 import json
 import os
+import random
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -551,18 +553,34 @@ def local_ray() -> Iterator[None]:
         ray.shutdown()
 
 
-def test_ray_buckets_share_out_documents_evenly() -> None:
+def test_ray_verify_tasks_shrink_as_the_work_left_does() -> None:
     pytest.importorskip("ray")
-    from unspin.cluster.ray_job import buckets
+    from unspin.cluster.ray_job import _TASK_DOCS, _TASK_DOCS_MIN, buckets
 
-    # Largest first, each to the lightest bucket (ties: the lowest): 9 -> 0, 7 -> 1, 5 -> 2,
-    # 4 -> 2, 3 -> 1, then the 2s to 0, 2, 1, 0, 2.
-    sizes = [9, 2, 2, 3, 7, 2, 5, 2, 2, 4]
-    got = buckets(sizes, 3)
-    assert got == [0, 0, 2, 1, 1, 1, 2, 0, 2, 2]
-    load = [sum(s for s, b in zip(sizes, got, strict=True) if b == k) for k in range(3)]
-    assert load == [13, 12, 13]
-    assert got == buckets(sizes, 3)  # the same every time: a plan every worker shares
+    rng = random.Random(5)
+    sizes = [rng.randint(2, 40) for _ in range(4000)]
+    got = buckets(sizes, 2)
+    assert got == buckets(sizes, 2)  # the same every time: a plan every worker shares
+    load = [0] * (max(got) + 1)
+    for n, b in zip(sizes, got, strict=True):
+        load[b] += n
+    assert sum(load) == sum(sizes) and all(load)  # every component, no empty task
+    # Full tasks first, then each about a quarter (two workers) of what is left, down to
+    # the smallest size; the last takes the rest. (A task overshoots by a component.)
+    assert _TASK_DOCS <= load[0] < _TASK_DOCS + 40 and max(load) < _TASK_DOCS + 40
+    left = sum(sizes)
+    for x in load[:-1]:
+        want = min(_TASK_DOCS, max(_TASK_DOCS_MIN, left / 4))
+        assert want <= x < want + 40
+        left -= x
+    assert load[-1] == left <= _TASK_DOCS_MIN + 40
+    assert 12 <= len(load) <= 20 and load[-2] < load[0] / 5
+    # Larger components go to earlier tasks: the small ones fill the small tasks.
+    tasks: dict[int, list[int]] = {}
+    for n, b in zip(sizes, got, strict=True):
+        tasks.setdefault(n, []).append(b)
+    for big, small in pairwise(sorted(tasks, reverse=True)):
+        assert max(tasks[big]) <= min(tasks[small])
     assert buckets([5], 4) == [0] and buckets([], 2) == []
 
 

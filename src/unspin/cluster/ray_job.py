@@ -35,7 +35,6 @@ and 1 to 5 s more at 100,000 (bench/RESULTS.md).
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import os
@@ -67,8 +66,10 @@ _PART_BYTES = 8 << 20  # a JSONL file larger than this is read in parts of about
 # verify task fetches and takes rows from each block that holds some of its documents.
 _BLOCK_CHARS = 4 << 20
 _BLOCK_DOCS = 4096
-_GROUP_DOCS = 20_000  # candidate documents per group of _BUCKETS verify tasks, at most
-_BUCKETS = 2  # verify tasks per group: ~10,000 documents (~4 s) each at most
+_TASK_DOCS = 10_000  # candidate documents per verify task at most (~4 s; its texts in memory)
+# and at least, but for the last: ~0.5 s of work against a task's own cost, a fetch from
+# each read block (~0.04 s from 29 blocks at 100,000 documents)
+_TASK_DOCS_MIN = 800
 _STR_FIELDS = ("id", "text", "title", "url", "date", "origin", "problem")
 _DOC_COLUMNS = ["key", "id", "text", "title", "url", "date"]  # what verification reads
 
@@ -202,10 +203,26 @@ def sketch_part(block: Any) -> Any:
     return block.select(list(_SKETCH_COLUMNS))
 
 
-def _partitions(cpus: int, docs: int) -> int:
-    """Groups of verify tasks: one per CPU, more when the candidate documents are many
-    (a task's texts are in memory at once)."""
-    return max(1, cpus, -(-docs // _GROUP_DOCS))
+def buckets(sizes: Sequence[int], workers: int) -> list[int]:
+    """A verify task (bucket 0, 1, ...) for each component of ``sizes`` documents. Tasks
+    shrink as the work left does (each takes 1/(2 x workers) of the documents left, between
+    _TASK_DOCS_MIN and _TASK_DOCS): the big ones first, then smaller ones that let every
+    worker finish at about the same time, where equal tasks left one worker idle for half
+    a task's time at the end. Components go largest first, so the small ones fill the
+    last, small tasks."""
+    out = [0] * len(sizes)
+    left = sum(sizes)
+    task = filled = 0
+    share = max(1, 2 * workers)
+    target = min(_TASK_DOCS, max(_TASK_DOCS_MIN, -(-left // share)))
+    for c in sorted(range(len(sizes)), key=lambda c: -sizes[c]):
+        if filled >= target:
+            left -= filled
+            task, filled = task + 1, 0
+            target = min(_TASK_DOCS, max(_TASK_DOCS_MIN, -(-left // share)))
+        out[c] = task
+        filled += sizes[c]
+    return out
 
 
 _PLANS: dict[str, Any] = {}
@@ -220,18 +237,6 @@ def _plan(ref: Any) -> Any:
         _PLANS.clear()
         _PLANS[k] = ray.get(ref)
     return _PLANS[k]
-
-
-def buckets(sizes: Sequence[int], n: int) -> list[int]:
-    """A bucket (0..n-1) for each component of ``sizes`` documents: the largest first, each
-    to the bucket with the fewest documents so far (ties: the lowest bucket)."""
-    load = [(0, b) for b in range(n)]
-    out = [0] * len(sizes)
-    for c in sorted(range(len(sizes)), key=lambda c: -sizes[c]):
-        docs, b = heapq.heappop(load)
-        out[c] = b
-        heapq.heappush(load, (docs + sizes[c], b))
-    return out
 
 
 def _bucket_rows(blocks: Sequence[Any], block_no: np.ndarray, row_no: np.ndarray) -> list[Any]:
@@ -516,13 +521,14 @@ def cluster_inputs_ray(
                     progress("verify", done)
             comps = []
         if comps:
-            # Components shared out to buckets balanced by documents; each bucket is one
-            # task that reads its documents from the read blocks (no shuffle), by
-            # component and, within one, in key order.
+            # Components shared out to buckets, each one task that reads its documents
+            # from the read blocks (no shuffle), by component and, within one, in key
+            # order; the larger buckets go first.
             sizes = [len(c.rows) for c in comps]
-            nb = _partitions(cpus, sum(sizes)) * _BUCKETS
+            of_comp = buckets(sizes, cpus)
+            nb = max(of_comp) + 1
             comp_no = np.repeat(np.arange(len(comps)), sizes)
-            bucket = np.asarray(buckets(sizes, nb), dtype=np.int64)[comp_no]
+            bucket = np.asarray(of_comp, dtype=np.int64)[comp_no]
             keys = table.keys[np.concatenate([c.rows for c in comps])]
             order = np.lexsort((keys, comp_no, bucket))
             # Where each document is: its read block and row there.
