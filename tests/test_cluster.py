@@ -633,18 +633,44 @@ def test_ray_equals_local(
         assert {r["verified"] for r in lrec} == {verify}
 
 
-def test_ray_with_archive_equals_local(local_ray: None, archive: Archive, tmp_path: Path) -> None:
+def test_ray_with_archive_equals_local(
+    local_ray: None, archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # With an archive every component is verified in a task of its own bucket (triage too:
     # the root is traced there); the tasks take their documents from the read blocks.
+    # Input and archive named relative to a working directory the Ray workers do not have.
     from unspin.cluster.ray_job import cluster_inputs_ray
 
-    path = write_jsonl(tmp_path / "spins.jsonl", [d for d in crawl() if d.id.startswith("farm-")])
+    write_jsonl(tmp_path / "spins.jsonl", [d for d in crawl() if d.id.startswith("farm-")])
+    monkeypatch.chdir(tmp_path)
+    path, refs = "spins.jsonl", os.path.relpath(archive.path)
+    assert not os.path.isabs(refs)
     for verify in (True, False):
-        opts = ClusterOptions(workers=2, archive=str(archive.path), verify=verify)
-        local = records(cluster_inputs([str(path)], None, dataclasses.replace(opts, workers=1)))
-        remote = records(cluster_inputs_ray([str(path)], None, opts))
+        opts = ClusterOptions(workers=2, archive=refs, verify=verify)
+        local = records(cluster_inputs([path], None, dataclasses.replace(opts, workers=1)))
+        remote = records(cluster_inputs_ray([path], None, opts))
         assert remote == local and len(local) == 3
         assert all(r["sources"] for r in remote)
+
+
+def test_readme_ray_example_runs_job_after_job(
+    local_ray: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The README's Python example, as written there: two jobs in one Ray (this module's),
+    # each the same clusters as the local runner.
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(from unspin\.cluster import .*?)```", readme, re.S)
+    assert code and "cluster_inputs_ray" in code.group(1)
+    docs = crawl()
+    write_jsonl(tmp_path / "monday.jsonl", docs[:7])
+    write_jsonl(tmp_path / "tuesday.jsonl", docs[7:])
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.group(1), "README.md", "exec"), {})
+    for day in ("monday", "tuesday"):
+        got = (tmp_path / f"{day}.clusters.jsonl").read_text(encoding="utf-8").splitlines()
+        local = cluster_inputs([f"{day}.jsonl"], None, ClusterOptions(workers=1))
+        assert [json.loads(line) for line in got] == records(local)
+        assert got  # each day holds a campaign
 
 
 def test_cluster_alignment_equals_trace_alignment() -> None:

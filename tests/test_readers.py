@@ -146,6 +146,38 @@ def test_jsonl_parts_read_like_the_whole_file(tmp_path: Path, size: int) -> None
         assert len(parts) == len(lines)
 
 
+def test_a_base_directory_reads_relative_inputs_named_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a reader in another working directory (a Ray worker) reads of the planner's
+    # relative inputs: the same documents and problems, the same origins.
+    (tmp_path / "crawl" / "more").mkdir(parents=True)
+    (tmp_path / "crawl" / "a.jsonl").write_text(
+        json.dumps({"text": "Named by file and line."}) + "\n{broken\n", encoding="utf-8"
+    )
+    (tmp_path / "crawl" / "more" / "b.txt").write_text("A plain text file.", encoding="utf-8")
+    (tmp_path / "one.jsonl").write_text(
+        "\n".join(json.dumps({"id": f"d{i}", "text": f"Record {i}."}) for i in range(6)),
+        encoding="utf-8",
+    )
+    inputs = ["crawl", "crawl/", "one.jsonl", "missing.jsonl", str(tmp_path / "one.jsonl")]
+    monkeypatch.chdir(tmp_path)
+    here = list(read_inputs(inputs))
+    parts = jsonl_parts("one.jsonl", 30)
+    here_parts = [list(read_jsonl_part("one.jsonl", p)) for p in parts]
+    monkeypatch.chdir(tmp_path / "crawl")  # elsewhere: the relative names lead nowhere
+    assert list(read_inputs(inputs)) != here
+    based = list(read_inputs(inputs, base=str(tmp_path)))
+    assert based == here and len(here) == 3 + 3 + 6 + 1 + 6
+    origins = [x.origin for x in here]
+    assert "crawl/a.jsonl:1" in origins and "crawl/more/b.txt" in origins
+    assert "missing.jsonl" in origins and "one.jsonl:6" in origins
+    assert [list(read_jsonl_part("one.jsonl", p, base=str(tmp_path))) for p in parts] == (
+        here_parts
+    )
+    assert len(parts) > 1 and sum(map(len, here_parts)) == 6
+
+
 def test_jsonl_parts_of_an_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.jsonl"
     path.write_bytes(b"")

@@ -19,6 +19,7 @@ import importlib
 import io
 import json
 import logging
+import os
 import re
 import stat
 import sys
@@ -721,10 +722,11 @@ def split_jsonl(item: str, size: int, opts: ReadOptions | None = None) -> list[J
 
 
 def read_jsonl_part(
-    path: str, part: JsonlPart, opts: ReadOptions | None = None
+    path: str, part: JsonlPart, opts: ReadOptions | None = None, *, base: str = ""
 ) -> Iterator[Document | ReadProblem]:
     """The documents and problems of one :func:`jsonl_parts` part of ``path``: those
-    that :func:`read_inputs` gives for its lines, with the same origins."""
+    that :func:`read_inputs` gives for its lines, with the same origins (``base``: as
+    there)."""
     opts = opts or ReadOptions()
 
     def lines(f: IO[bytes]) -> Iterator[bytes]:
@@ -737,7 +739,7 @@ def read_jsonl_part(
             yield raw
 
     try:
-        with open(path, "rb") as f:
+        with open(os.path.join(base, path), "rb") as f:
             yield from _jsonl_records(lines(f), path, opts, part.line)
     except OSError as e:
         yield ReadProblem(path, f"cannot read: {e.strerror or e}")
@@ -746,11 +748,14 @@ def read_jsonl_part(
 @dataclass(frozen=True)
 class ReadItem:
     """One reader's share of the inputs, for readers working in parallel: input number
-    ``number`` (``path``) whole, or one part of it (a large uncompressed JSONL file)."""
+    ``number`` (``path``) whole, or one part of it (a large uncompressed JSONL file).
+    ``base``: the directory a relative ``path`` is read from, for readers whose working
+    directory is not the planner's (Ray workers); empty, their own."""
 
     number: int
     path: str
     part: JsonlPart | None = None
+    base: str = ""
 
 
 def read_plan(
@@ -774,8 +779,9 @@ def read_item(
     """What :func:`read_inputs` gives for the item's share of its input, each with its
     position in that input (the items of an input number it without gaps or overlap)."""
     if item.part is None:
-        return enumerate(read_inputs([item.path], opts))
-    return enumerate(read_jsonl_part(item.path, item.part, opts), start=item.part.records)
+        return enumerate(read_inputs([item.path], opts, base=item.base))
+    part = read_jsonl_part(item.path, item.part, opts, base=item.base)
+    return enumerate(part, start=item.part.records)
 
 
 def _str_or_none(v: object) -> str | None:
@@ -847,25 +853,32 @@ def directory_files(path: Path) -> list[Path]:
 
 
 def read_inputs(
-    inputs: Iterable[str], opts: ReadOptions | None = None, stats: ReadStats | None = None
+    inputs: Iterable[str],
+    opts: ReadOptions | None = None,
+    stats: ReadStats | None = None,
+    *,
+    base: str = "",
 ) -> Iterator[Document | ReadProblem]:
     """Documents from each input: a file, a directory (recursively) or ``-`` for stdin.
 
     With format "auto" a file's format comes from its name (see :func:`detect_format`);
     a text file that starts like an HTML page is read as HTML. ``stats``, if given,
-    counts what was passed over on purpose (e.g. WARC request records)."""
+    counts what was passed over on purpose (e.g. WARC request records). ``base``: the
+    directory relative inputs are read from, if not the working directory; origins name
+    the inputs as given either way."""
     opts = opts or ReadOptions()
     for item in inputs:
         if item == "-":
             yield from _read_stdin(opts, stats)
             continue
-        path = Path(item)
+        path = Path(base, item)
         if path.is_dir():
             files = directory_files(path)
             if not files:
                 yield ReadProblem(item, "directory has no files")
             for p in files:
-                yield from _read_file(p, str(p), opts, stats)
+                label = str(Path(item, p.relative_to(path)) if base else p)
+                yield from _read_file(p, label, opts, stats)
         elif path.exists():
             yield from _read_file(path, item, opts, stats)
         else:

@@ -9,7 +9,8 @@ Same stages, same functions, same clusters (ids, members, roots) as the local ru
            -> sketch columns without texts streamed to the driver as blocks are read:
               repeated ids, LSH candidates and their components (numpy, ~2 KB per
               document)
-           -> components shared out to buckets balanced by documents (on the driver)
+           -> components shared out to buckets, larger first, smaller as the work
+              left shrinks (on the driver)
            -> one task per bucket (plain Ray tasks): verify_component per
               component, its documents taken from the materialized read blocks by block
               and row (zero-copy from the object store; no shuffle of the texts)
@@ -23,7 +24,10 @@ With an archive, components go through the bucket tasks instead (the root is tra
 
 ``ray.init(address=...)`` joins a running cluster (inputs and the archive must be
 readable from every node, and unspin installed there); without an address a local Ray
-starts with one CPU per worker. Ray is optional: ``pip install 'unspin[ray]'``.
+starts with one CPU per worker, and stops after the job. A caller that started Ray itself
+(:func:`start_ray`, or ``ray.init``) keeps it, and its next jobs skip Ray's one-off costs:
+worker processes started and importing Ray Data, Ray Data's actors (~4.5 s on two cores,
+bench/RESULTS.md). Ray is optional: ``pip install 'unspin[ray]'``.
 
 On several nodes a node fetches each read block its verify tasks take documents from
 (once: the object store keeps it, and spills or drops it when full), so up to the whole
@@ -41,7 +45,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -117,10 +121,14 @@ def _read_items(inputs: Sequence[str], opts: ReadOptions) -> list[dict[str, Any]
     reader would give), as flat columns."""
     # Flat integer columns (Arrow gives a null struct back as NaN): start -1, a whole input.
     whole = JsonlPart(-1, -1, 0, 0)
+    # Relative inputs are read from here: a Ray worker's working directory is not this
+    # process's (on a cluster, nor where this process started Ray).
+    base = os.getcwd()
     return [
         {
             "input_no": it.number,
             "item": it.path,
+            "base": base,
             **{f"part_{k}": v for k, v in asdict(it.part or whole).items()},
         }
         for it in read_plan(inputs, _PART_BYTES, opts)
@@ -130,18 +138,18 @@ def _read_items(inputs: Sequence[str], opts: ReadOptions) -> list[dict[str, Any]
 def read_batch(
     batch: dict[str, np.ndarray], read_options: ReadOptions, options: ClusterOptions
 ) -> Iterator[Any]:
-    """Read the inputs of ``batch`` (columns ``input_no``, ``item`` and ``part_*``, see
+    """Read the inputs of ``batch`` (columns ``input_no``, ``item``, ``base``, ``part_*``, see
     :func:`_read_items`) with the package's readers; yields blocks of documents and read
     problems, each with its key, sketched (:func:`sketch_batch`). Sketching here rather
     than in a map of its own: Ray would bundle the read items of a fused map to fill the
     sketch's batches, and one task would read them all."""
-    cols = [batch[c].tolist() for c in ("input_no", "item")]
+    cols = [batch[c].tolist() for c in ("input_no", "item", "base")]
     parts = [batch[f"part_{f.name}"].tolist() for f in fields(JsonlPart)]
-    for n, item, *part in zip(*cols, *parts, strict=True):
+    for n, item, base, *part in zip(*cols, *parts, strict=True):
         rows: list[dict[str, Any]] = []
         chars = 0
         p = JsonlPart(*map(int, part))
-        read = ReadItem(int(n), str(item), p if p.start >= 0 else None)
+        read = ReadItem(int(n), str(item), p if p.start >= 0 else None, str(base))
         for k, it in read_item(read, read_options):
             key = (int(n) << KEY_SHIFT) | k
             if isinstance(it, ReadProblem):
@@ -419,6 +427,8 @@ def cluster_inputs_ray(
     """:func:`unspin.cluster.cluster_inputs` as a Ray Data job; the same result."""
     ray = check_ray(inputs)
     opts = options or ClusterOptions()
+    if opts.archive:  # opened by the verify tasks, whose working directory is not ours
+        opts = replace(opts, archive=os.path.abspath(opts.archive))
     ropts = read_options or ReadOptions()
     started = start_ray(address, opts.workers)
     try:
