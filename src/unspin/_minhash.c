@@ -20,7 +20,7 @@
  * rows), slots past the last band unused):
  * XXH64 of each band's bytes (little-endian), seeded with the band's number, its top bit
  * flipped (a signed int64), written to ``out`` (int64, a row per signature): what
- * sketching._band_keys_py computes with the xxhash package, one call per band and
+ * fingerprint._band_keys_py computes with the xxhash package, one call per band and
  * document there (~14% of reading and sketching a crawl). XXH64 as its specification
  * (xxHash's doc/xxhash_spec.md) defines it; a test holds it to the xxhash package.
  */
@@ -128,10 +128,10 @@ static PyObject *band_keys(PyObject *self, PyObject *args) {
         return NULL;
     }
     PyObject *res = NULL;
-    Py_ssize_t rows = sig.ndim == 2 ? sig.shape[0] : -1;
+    Py_ssize_t n = sig.ndim == 2 ? sig.shape[0] : -1; /* signatures */
     Py_ssize_t slots = sig.ndim == 2 ? sig.shape[1] : 0;
-    if (bands <= 0 || width_slots <= 0 || rows < 0 || bands > slots / width_slots ||
-        out.len / 8 != rows * bands) {
+    if (bands <= 0 || width_slots <= 0 || n < 0 || bands > slots / width_slots ||
+        out.len / 8 != n * bands) {
         PyErr_SetString(PyExc_ValueError,
                         "band_keys: signatures must be rows of at least bands x rows slots, "
                         "out a row of band keys for each");
@@ -140,7 +140,7 @@ static PyObject *band_keys(PyObject *self, PyObject *args) {
     size_t width = (size_t)width_slots * 4;
     const unsigned char *row = sig.buf;
     int64_t *keys = out.buf;
-    for (Py_ssize_t r = 0; r < rows; r++, row += slots * 4)
+    for (Py_ssize_t r = 0; r < n; r++, row += slots * 4)
         for (Py_ssize_t band = 0; band < bands; band++)
             *keys++ = (int64_t)(xxh64(row + band * width, width, (uint64_t)band) ^
                                 0x8000000000000000ULL);

@@ -877,8 +877,8 @@ def read_inputs(
             if not files:
                 yield ReadProblem(item, "directory has no files")
             for p in files:
-                label = str(Path(item, p.relative_to(path)) if base else p)
-                yield from _read_file(p, label, opts, stats)
+                # Named under the input as given, wherever it was read from.
+                yield from _read_file(p, str(Path(item, p.relative_to(path))), opts, stats)
         elif path.exists():
             yield from _read_file(path, item, opts, stats)
         else:

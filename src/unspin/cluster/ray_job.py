@@ -218,16 +218,19 @@ def buckets(sizes: Sequence[int], workers: int) -> list[int]:
     worker finish at about the same time, where equal tasks left one worker idle for half
     a task's time at the end. Components go largest first, so the small ones fill the
     last, small tasks."""
+    share = max(1, 2 * workers)
+
+    def size_for(left: int) -> int:
+        return min(_TASK_DOCS, max(_TASK_DOCS_MIN, -(-left // share)))
+
     out = [0] * len(sizes)
     left = sum(sizes)
     task = filled = 0
-    share = max(1, 2 * workers)
-    target = min(_TASK_DOCS, max(_TASK_DOCS_MIN, -(-left // share)))
+    target = size_for(left)
     for c in sorted(range(len(sizes)), key=lambda c: -sizes[c]):
         if filled >= target:
             left -= filled
-            task, filled = task + 1, 0
-            target = min(_TASK_DOCS, max(_TASK_DOCS_MIN, -(-left // share)))
+            task, filled, target = task + 1, 0, size_for(left)
         out[c] = task
         filled += sizes[c]
     return out
